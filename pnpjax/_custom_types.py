@@ -1,0 +1,31 @@
+"""Shared type aliases and leaf helpers."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jaxtyping import Array, ArrayLike, Float
+
+Scalar = Float[Array, ""]
+ScalarLike = float | Float[ArrayLike, ""]
+
+
+def as_float(value) -> Array:
+    """A float64 JAX array from a Python number, NumPy or JAX array (tracers pass through)."""
+    return jnp.asarray(value, dtype=jnp.float64)
+
+
+def concrete(value):
+    """`value` as a NumPy array when it is concrete, `None` under a JAX trace."""
+    if isinstance(value, jax.core.Tracer):
+        return None
+    try:
+        return np.asarray(value, dtype=np.float64)
+    except (TypeError, jax.errors.ConcretizationTypeError):
+        return None
+
+
+def check(condition_fn, value, message: str):
+    """Raise `ValueError(message)` when `value` is concrete and fails `condition_fn`."""
+    arr = concrete(value)
+    if arr is not None and not bool(np.all(condition_fn(arr))):
+        raise ValueError(message)

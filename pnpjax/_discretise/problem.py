@@ -1,0 +1,322 @@
+"""The non-dimensional discrete problem: a junction on a mesh, as arrays.
+
+Scales (see e.g. Markowich, *The Stationary Semiconductor Device Equations*, Springer 1986):
+potential in units of the thermal voltage $k_BT/e$, energies in $k_BT$, length in $L_0$
+(the smallest Debye length the mesh found) and concentrations in
+$c_\\text{ref} = \\varepsilon_0 k_BT/(e^2L_0^2)$, so that Poisson reads
+$\\nabla\\cdot(\\varepsilon_r\\nabla u) = -\\hat\\rho$ with no other constant.
+
+Internally every mobile carrier obeys
+$\\hat c = \\exp(\\ln\\hat N - \\hat E_0 - z u + \\text{sign}\\cdot g_k)$, with
+$\\hat E_0 = \\text{sign}\\cdot\\mu^\\circ/k_BT$ and $g_k$ the electrochemical potential (in $k_BT$) it
+follows; sign is −1 for holes only, whose electrochemical potential is −E_F.
+"""
+
+import dataclasses
+
+import equinox as eqx
+import jax.numpy as jnp
+import numpy as np
+from jaxtyping import Array
+
+from .._constants import BOLTZMANN_EV, ELEMENTARY_CHARGE, VACUUM_PERMITTIVITY
+from .._model.junction import Electrode, Junction
+from .._model.layout import Layout, build_layout, match_key
+from .._model.state import Closed, ReferenceBulk, Reservoir
+from .geometry import box_geometry, dimension
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Topology:
+    """Static index maps of a mesh: phase of each cell, of each node's left and right half box
+    (−1 beyond the ends) and the nodes that are interfaces."""
+
+    edge_phase: np.ndarray
+    left_phase: np.ndarray
+    right_phase: np.ndarray
+    interface_nodes: np.ndarray
+
+
+class Problem(eqx.Module):
+    """Arrays (leaves, differentiable) and index maps (static) of one discretised junction."""
+
+    layout: Layout = eqx.field(static=True)
+    geometry: str = eqx.field(static=True)
+    topology: Topology = eqx.field(static=True)
+    dirichlet: tuple[bool, bool] = eqx.field(static=True)
+    kT: Array
+    length_scale: Array
+    c_ref: Array
+    x: Array
+    conductance: Array
+    vol_left: Array
+    vol_right: Array
+    node_area: Array
+    sigma_node: Array
+    eps_r: Array
+    ln_density: Array
+    energy: Array
+    frozen: Array
+    background: Array
+    u_boundary: Array
+    g_fixed: Array
+    amount: Array
+
+    @property
+    def n_nodes(self) -> int:
+        return self.x.shape[0]
+
+    @property
+    def edge_phase(self) -> np.ndarray:
+        return self.topology.edge_phase
+
+    @property
+    def left_phase(self) -> np.ndarray:
+        return self.topology.left_phase
+
+    @property
+    def right_phase(self) -> np.ndarray:
+        return self.topology.right_phase
+
+    @property
+    def interface_nodes(self) -> np.ndarray:
+        return self.topology.interface_nodes
+
+
+def scales(junction: Junction, length_scale):
+    """`(kT [eV], c_ref [m^-3])` for a length scale (m)."""
+    kT = BOLTZMANN_EV * junction.temperature
+    c_ref = VACUUM_PERMITTIVITY * kT / (ELEMENTARY_CHARGE * length_scale**2)
+    return kT, c_ref
+
+
+def species_arrays(junction: Junction, layout: Layout, kT, c_ref):
+    """`(ln_density, energy, frozen, background)` per phase and species, non-dimensional."""
+    n_p, n_s = layout.mobile.shape
+    ln_density = [[jnp.zeros(()) for _ in range(n_s)] for _ in range(n_p)]
+    energy = [[jnp.zeros(()) for _ in range(n_s)] for _ in range(n_p)]
+    frozen = [[jnp.zeros(()) for _ in range(n_s)] for _ in range(n_p)]
+    for p, phase in enumerate(junction.phases):
+        for name, carrier in phase.carriers.items():
+            s = layout.species.index(name)
+            if carrier.mobile:
+                ln_density[p][s] = jnp.log(carrier.density / c_ref)
+                energy[p][s] = layout.sign[s] * carrier.mu0 / kT
+            else:
+                frozen[p][s] = carrier.density / c_ref
+    background = jnp.stack([phase.background_charge / c_ref for phase in junction.phases])
+    stack = lambda rows: jnp.stack([jnp.stack(row) for row in rows])  # noqa: E731
+    return stack(ln_density), stack(energy), stack(frozen), background
+
+
+def _phase_index(layout: Layout, name: str, what: str) -> int:
+    if name not in layout.phase_names:
+        raise ValueError(f"{what}: unknown phase {name!r}; phases are {list(layout.phase_names)}")
+    return layout.phase_names.index(name)
+
+
+def resolve_state(junction: Junction, layout: Layout, kT, c_ref, ln_density, energy, amount_scale):
+    """Fixed electrochemical potentials `g_fixed[k]` (k_BT) and scaled amounts `amount[k]`.
+
+    Raises `ValueError` when a potential is specified twice, not at all, or by a key that
+    matches nothing, and when a reference composition is not electroneutral.
+    """
+    state = junction.state
+    n_k = layout.n_potentials
+    g = [jnp.zeros(()) for _ in range(n_k)]
+    amount = [jnp.zeros(()) for _ in range(n_k)]
+    given = [False] * n_k
+    args = (layout.keys, layout.group_of, layout.regions, layout.phase_names)
+    potentials = state.potentials
+    used = set()
+    for k in range(n_k):
+        key = match_key(potentials, k, *args)
+        if key is not None:
+            g[k] = potentials[key] / kT
+            given[k] = True
+            used.add(key)
+    if isinstance(state, Closed):
+        for k in range(n_k):
+            key = match_key(state.amounts, k, *args)
+            if key is not None:
+                amount[k] = state.amounts[key] / amount_scale
+                given[k] = True
+                used.add(key)
+        _check_unused(state.amounts, used, layout, "Closed: amounts")
+    if isinstance(state, ReferenceBulk):
+        p = _phase_index(layout, state.phase, "ReferenceBulk")
+        conc = state.concentrations
+        for name in conc:
+            if name not in layout.species or not layout.mobile[p, layout.species.index(name)]:
+                raise ValueError(
+                    f"ReferenceBulk: {name!r} is not a mobile species of phase {state.phase!r}"
+                )
+        for k in range(n_k):
+            if p not in layout.regions[k]:
+                continue
+            if given[k]:
+                raise ValueError(
+                    f"ReferenceBulk: {layout.keys[k]!r} is fixed by the reference composition; "
+                    "remove it from potentials"
+                )
+            members = [s for s in range(layout.n_species) if layout.potential_index[p, s] == k]
+            named = [s for s in members if layout.species[s] in conc]
+            if not named:
+                raise ValueError(
+                    f"ReferenceBulk: give the bulk concentration of "
+                    f"{' or '.join(layout.species[s] for s in members)} in phase {state.phase!r}"
+                )
+            s = named[0]
+            c = conc[layout.species[s]]
+            g[k] = layout.sign[s] * (jnp.log(c / c_ref) - ln_density[p, s] + energy[p, s])
+            given[k] = True
+    _check_unused(potentials, used, layout, f"{type(state).__name__}: potentials")
+    missing = [layout.keys[k] for k in range(n_k) if not given[k]]
+    if missing:
+        where = "amounts or potentials" if isinstance(state, Closed) else "potentials"
+        raise ValueError(
+            f"{type(state).__name__}: no value for {missing}; add them to {where} "
+            "(key 'species', 'species@Phase' or 'E_F')"
+        )
+    if not isinstance(state, (Reservoir, ReferenceBulk, Closed)):
+        raise TypeError(f"unknown state {type(state)}")
+    return jnp.stack(g) if n_k else jnp.zeros((0,)), jnp.stack(amount) if n_k else jnp.zeros((0,))
+
+
+def _check_unused(table, used, layout: Layout, what: str):
+    aliases = {}
+    for s, name in enumerate(layout.species):
+        if layout.kinds[s] in ("electron", "hole"):
+            aliases[name] = "E_F"
+    for key in table:
+        if key not in used:
+            group = key.split("@")[0]
+            hint = f" (electrons and holes are keyed 'E_F', not {group!r})" if group in aliases else ""
+            raise ValueError(
+                f"{what}: key {key!r} matches no mobile species region{hint}; "
+                f"valid keys: {list(layout.keys)} or 'species@Phase'"
+            )
+
+
+def build_problem(junction: Junction, mesh) -> Problem:
+    """Discretise `junction` on `mesh` (a `pnpjax.Mesh`) into a non-dimensional `Problem`."""
+    layout = build_layout(junction)
+    length_scale = mesh.length_scale
+    kT, c_ref = scales(junction, length_scale)
+    d = dimension(junction.geometry)
+    x_m, edge_phase = mesh.nodes(junction)
+    x = x_m / length_scale
+    area_over_length, vol_left, vol_right, node_area = box_geometry(x, junction.geometry)
+    eps_r = jnp.stack([phase.eps_r for phase in junction.phases])
+    conductance = eps_r[edge_phase] * area_over_length
+    n = x.shape[0]
+    left_phase = np.concatenate([[-1], edge_phase])
+    right_phase = np.concatenate([edge_phase, [-1]])
+    interface_nodes = np.nonzero(np.diff(edge_phase) != 0)[0] + 1
+    sigma_scale = ELEMENTARY_CHARGE * c_ref * length_scale
+    sigma_node = jnp.zeros(n)
+    for k, interface in enumerate(junction.interfaces):
+        j = int(interface_nodes[k])
+        sigma_node = sigma_node.at[j].set(node_area[j] * interface.sigma / sigma_scale)
+    ln_density, energy, frozen, background = species_arrays(junction, layout, kT, c_ref)
+    g_fixed, amount = resolve_state(
+        junction, layout, kT, c_ref, ln_density, energy, c_ref * length_scale**d
+    )
+    u_boundary = jnp.stack([
+        b.potential / kT if isinstance(b, Electrode) else jnp.zeros(())
+        for b in (junction.left, junction.right)
+    ])
+    return Problem(
+        layout=layout,
+        geometry=junction.geometry,
+        topology=Topology(edge_phase, left_phase, right_phase, interface_nodes),
+        dirichlet=(isinstance(junction.left, Electrode), isinstance(junction.right, Electrode)),
+        kT=kT,
+        length_scale=length_scale,
+        c_ref=c_ref,
+        x=x,
+        conductance=conductance,
+        vol_left=vol_left,
+        vol_right=vol_right,
+        node_area=node_area,
+        sigma_node=sigma_node,
+        eps_r=eps_r,
+        ln_density=ln_density,
+        energy=energy,
+        frozen=frozen,
+        background=background,
+        u_boundary=u_boundary,
+        g_fixed=g_fixed,
+        amount=amount,
+    )
+
+
+def _is_concrete(tree) -> bool:
+    import jax
+
+    return not any(isinstance(leaf, jax.core.Tracer) for leaf in jax.tree_util.tree_leaves(tree))
+
+
+def validate_state(junction: Junction, layout: Layout) -> None:
+    """Construction-time checks of the state against the phases (concrete values only).
+
+    Raises `ValueError` for keys that are missing or match nothing, a reference composition that
+    is not electroneutral or contradicts itself (n·p), and a closed system whose fixed amounts
+    cannot be neutral.
+    """
+    length_scale = 1e-9
+    kT, c_ref = scales(junction, length_scale)
+    ln_density, energy, frozen, background = species_arrays(junction, layout, kT, c_ref)
+    d = dimension(junction.geometry)
+    g, amount = resolve_state(junction, layout, kT, c_ref, ln_density, energy, c_ref * length_scale**d)
+    if not _is_concrete(junction):
+        return
+    z = layout.z.astype(float)
+    state = junction.state
+    fixed = np.asarray(frozen @ z + background) * float(c_ref)
+    if isinstance(state, ReferenceBulk):
+        p = layout.phase_names.index(state.phase)
+        c = np.zeros(layout.n_species)
+        for s in range(layout.n_species):
+            k = layout.potential_index[p, s]
+            if k >= 0:
+                c[s] = float(c_ref) * np.exp(float(ln_density[p, s] - energy[p, s]
+                                                   + layout.sign[s] * g[k]))
+        for name, given in state.concentrations.items():
+            s = layout.species.index(name)
+            if abs(c[s] - float(given)) > 1e-6 * float(given):
+                raise ValueError(
+                    f"ReferenceBulk: {name!r} = {float(given):.6g} m^-3 contradicts the other "
+                    f"given concentrations (equilibrium requires {c[s]:.6g} m^-3, e.g. "
+                    "n·p = N_C N_V exp(-E_g/kT)); give only one of electrons and holes"
+                )
+        net = float(z @ c + fixed[p])
+        scale = float(np.abs(z) @ c + abs(fixed[p]))
+        if abs(net) > 1e-6 * scale:
+            raise ValueError(
+                f"ReferenceBulk: the bulk of {state.phase!r} is not neutral: net charge "
+                f"{net:.4g} e·m^-3 (mobile carriers, frozen carriers and background_charge); "
+                "adjust the concentrations so that sum(z*c) + background = 0"
+            )
+    if isinstance(state, Closed) and layout.gauge_fixed:
+        if any(ph.thickness is None for ph in junction.phases):
+            raise ValueError("Closed: every phase of a closed system needs a finite thickness (m)")
+        from .geometry import area, volume_between
+
+        bounds = np.cumsum([float(junction.origin)]
+                           + [float(ph.thickness) for ph in junction.phases])
+        volumes = np.asarray(volume_between(bounds[:-1], bounds[1:], junction.geometry))
+        areas = np.asarray(area(bounds[1:-1], junction.geometry))
+        sigma = np.array([float(i.sigma) for i in junction.interfaces]) / 1.602176634e-19
+        mobile_charge = sum(
+            layout.charge_factor[k] * float(amount[k]) * float(c_ref) * length_scale**d
+            for k in range(layout.n_potentials) if layout.closed[k]
+        )
+        net = mobile_charge + float(fixed @ volumes) + float(sigma @ areas)
+        scale = abs(mobile_charge) + float(np.abs(fixed) @ volumes) + float(np.abs(sigma) @ areas)
+        if abs(net) > 1e-6 * scale:
+            raise ValueError(
+                f"Closed: a closed system with field-free ends must be neutral, but the amounts, "
+                f"fixed charges and surface charges add up to {net:.6g} elementary charges "
+                "(per area/length/particle); adjust the amounts"
+            )

@@ -1,0 +1,269 @@
+"""Graded one-dimensional meshes that resolve every space-charge layer.
+
+A mesh stores, per phase, the fractional positions of its nodes in [0, 1]; node positions are
+`start + thickness * fraction`, so they stay differentiable in the thicknesses and one mesh
+serves a whole batch of junctions. Interfaces are nodes shared by two phases.
+"""
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jaxtyping import Array
+
+from ._constants import BOLTZMANN_EV, VACUUM_PERMITTIVITY
+from ._model.junction import Electrode, Junction
+
+
+def _graded_fractions(t, h_left, h_right, h_max, growth, min_cells):
+    """Fractions in [0, 1] with spacing h(x) = min(h_max, h_l + (g−1)x, h_r + (g−1)(t−x))."""
+    slope = growth - 1.0
+    h_left = np.inf if h_left is None else h_left
+    h_right = np.inf if h_right is None else h_right
+
+    def spacing(x):
+        return np.minimum.reduce([np.full_like(x, h_max), h_left + slope * x,
+                                  h_right + slope * (t - x)])
+
+    finest = min(h_left, h_right, h_max)
+    start = min(finest / 20, t / 1e4)
+    ramp = np.geomspace(start, t, 2000)
+    samples = np.unique(np.concatenate([[0.0, t], ramp, t - ramp, np.linspace(0, t, 2001)]))
+    samples = samples[(samples >= 0) & (samples <= t)]
+    inv = 1.0 / spacing(samples)
+    xi = np.concatenate([[0.0], np.cumsum(0.5 * (inv[1:] + inv[:-1]) * np.diff(samples))])
+    cells = max(min_cells, int(np.ceil(xi[-1])))
+    x = np.interp(np.linspace(0, xi[-1], cells + 1), xi, samples)
+    x[0], x[-1] = 0.0, t
+    return x / t
+
+
+@eqx.filter_jit
+def _mesh_scales(junction: Junction):
+    """Debye length per phase (m), neutral potential per phase (k_BT/e) and the largest
+    potential step expected at each phase's left and right ends (k_BT/e)."""
+    from ._discretise.poisson import bulk_concentrations, debye_lengths, initial_guess
+    from ._discretise.problem import build_problem
+
+    provisional = Mesh(
+        fractions=tuple(jnp.linspace(0.0, 1.0, 41) for _ in junction.phases),
+        lengths=tuple(None if p.thickness is not None else jnp.asarray(1e-6)
+                      for p in junction.phases),
+        length_scale=jnp.asarray(1e-9),
+    )
+    problem = build_problem(junction, provisional)
+    y0 = initial_guess(problem)
+    from ._discretise.poisson import full_potentials, split
+
+    g = full_potentials(problem, split(problem, y0)[1])
+    bulk_c, u_b, exists = bulk_concentrations(problem, g)
+    debye = debye_lengths(problem, bulk_c) * problem.length_scale
+    kT = BOLTZMANN_EV * junction.temperature
+    steps = []
+    for k, interface in enumerate(junction.interfaces):
+        step = jnp.abs(u_b[k + 1] - u_b[k]) * (exists[k] & exists[k + 1])
+        lam = jnp.minimum(debye[k], debye[k + 1])
+        eps = VACUUM_PERMITTIVITY * jnp.minimum(junction.phases[k].eps_r,
+                                                junction.phases[k + 1].eps_r)
+        finite_lam = jnp.where(jnp.isfinite(lam), lam, 0.0)
+        step = step + 2 * jnp.arcsinh(jnp.abs(interface.sigma) * finite_lam / (2 * eps * kT))
+        steps.append(step)
+    ends = []
+    for side, p in ((0, 0), (1, len(junction.phases) - 1)):
+        boundary = (junction.left, junction.right)[side]
+        if isinstance(boundary, Electrode):
+            ends.append(jnp.abs(boundary.potential / kT - u_b[p]) * exists[p])
+        else:
+            ends.append(jnp.zeros(()))
+    return debye, u_b, jnp.stack(steps) if steps else jnp.zeros((0,)), jnp.stack(ends)
+
+
+def _batched_scales(junction: Junction):
+    leaves = jax.tree_util.tree_leaves(junction)
+    if all(jnp.ndim(leaf) == 0 for leaf in leaves):
+        return tuple(np.asarray(a) for a in _mesh_scales(junction))
+    axes = jax.tree_util.tree_map(lambda leaf: 0 if jnp.ndim(leaf) > 0 else None, junction)
+    debye, u_b, steps, ends = jax.vmap(_mesh_scales, in_axes=(axes,))(junction)
+    # the mesh must serve every member: finest resolution, largest steps
+    return (np.min(np.asarray(debye), 0), np.asarray(u_b)[0], np.max(np.asarray(steps), 0),
+            np.max(np.asarray(ends), 0))
+
+
+def _require_concrete(junction: Junction):
+    if any(isinstance(leaf, jax.core.Tracer) for leaf in jax.tree_util.tree_leaves(junction)):
+        raise ValueError(
+            "Mesh.auto needs concrete parameter values, but the junction is traced (inside "
+            "jit/vmap/grad): build the mesh outside, mesh = pnpjax.Mesh.auto(junction), and pass "
+            "solve_equilibrium(junction, mesh=mesh)"
+        )
+
+
+def _max_thickness(phase):
+    return None if phase.thickness is None else float(np.max(np.asarray(phase.thickness)))
+
+
+class Mesh(eqx.Module):
+    """Node positions of a junction, as fractions of each phase's thickness.
+
+    Build one with `Mesh.auto(junction)` (graded to the Debye lengths) or
+    `Mesh.from_nodes(junction, x)`; `mesh.refined()` halves every cell.
+
+    **Fields:**
+
+    - `fractions`: per phase, increasing node fractions from 0 to 1.
+    - `lengths`: per phase, the length (m) chosen for a semi-infinite (`thickness=None`) phase,
+      else `None`.
+    - `length_scale`: the length (m) used to non-dimensionalise (smallest Debye length).
+    """
+
+    fractions: tuple[Array, ...]
+    lengths: tuple[Array | None, ...]
+    length_scale: Array
+
+    @property
+    def n_nodes(self) -> int:
+        """Number of nodes."""
+        return 1 + sum(f.shape[0] - 1 for f in self.fractions)
+
+    def thicknesses(self, junction: Junction) -> list:
+        """Thickness (m) of each phase: the phase's own, or the mesh's chosen length."""
+        return [p.thickness if p.thickness is not None else self.lengths[i]
+                for i, p in enumerate(junction.phases)]
+
+    def nodes(self, junction: Junction):
+        """Node positions `x` (m, differentiable in thicknesses and origin) and the phase index
+        of each cell (static)."""
+        if len(self.fractions) != len(junction.phases):
+            raise ValueError(
+                f"Mesh has {len(self.fractions)} phases but the junction has "
+                f"{len(junction.phases)}; build the mesh for this junction"
+            )
+        pieces, start = [], junction.origin
+        for p, thickness in enumerate(self.thicknesses(junction)):
+            f = jnp.asarray(self.fractions[p])
+            piece = start + thickness * f
+            pieces.append(piece if p == 0 else piece[1:])
+            start = start + thickness
+        edge_phase = np.concatenate([np.full(f.shape[0] - 1, p)
+                                     for p, f in enumerate(self.fractions)])
+        return jnp.concatenate(pieces), edge_phase
+
+    def refined(self, times: int = 1) -> "Mesh":
+        """The mesh with every cell halved `times` times (for convergence studies)."""
+        fractions = self.fractions
+        for _ in range(times):
+            fractions = tuple(
+                jnp.stack([f[:-1], 0.5 * (f[:-1] + f[1:])], axis=1).reshape(-1).tolist() + [1.0]
+                for f in fractions
+            )
+            fractions = tuple(jnp.asarray(f) for f in fractions)
+        return Mesh(fractions=fractions, lengths=self.lengths, length_scale=self.length_scale)
+
+    @classmethod
+    def auto(
+        cls,
+        junction: Junction,
+        *,
+        nodes_per_debye: float = 10.0,
+        growth: float = 1.1,
+        bulk_debye_lengths: float = 25.0,
+        min_cells: int = 8,
+    ) -> "Mesh":
+        """A mesh graded so every interface and electrode resolves its screening length.
+
+        Next to an interface or electrode the spacing is λ_loc/`nodes_per_debye` with
+        λ_loc = λ·exp(−Δu/2) the Debye length at the accumulated concentration for the largest
+        potential step Δu expected there (k_BT/e); it grows linearly by `growth` − 1 per unit
+        distance, so cells stay smooth (second-order accuracy). A semi-infinite phase gets a
+        length of `bulk_debye_lengths` Debye lengths plus four depletion widths λ√(2Δu).
+        Works on a batched junction (leaves with a leading axis): the mesh then serves every
+        member.
+
+        **Arguments:**
+
+        - `junction`: the `Junction` (concrete values, not traced).
+        - `nodes_per_debye`: nodes per local screening length at interfaces and electrodes.
+        - `growth`: spacing growth factor (> 1) away from them.
+        - `bulk_debye_lengths`: extra neutral length (in Debye lengths) of semi-infinite phases.
+        - `min_cells`: minimum cells per phase.
+        """
+        if not nodes_per_debye > 0:
+            raise ValueError(f"Mesh.auto: nodes_per_debye must be > 0, got {nodes_per_debye}")
+        if not growth > 1:
+            raise ValueError(f"Mesh.auto: growth must be > 1, got {growth}")
+        _require_concrete(junction)
+        debye, _, steps, ends = _batched_scales(junction)
+        n_p = len(junction.phases)
+        finite = debye[np.isfinite(debye)]
+        step_at = []
+        for p in range(n_p):
+            left = steps[p - 1] if p > 0 else ends[0]
+            right = steps[p] if p < n_p - 1 else ends[1]
+            step_at.append((left, right))
+        thicknesses = [_max_thickness(ph) for ph in junction.phases]
+        fractions, lengths = [], []
+        for p, phase in enumerate(junction.phases):
+            lam = float(debye[p])
+            refine_left = p > 0 or isinstance(junction.left, Electrode)
+            refine_right = p < n_p - 1 or isinstance(junction.right, Electrode)
+            step = max(step_at[p])
+            t = thicknesses[p]
+            if t is None:
+                t = lam * (bulk_debye_lengths + 4 * np.sqrt(2 * step))
+                lengths.append(jnp.asarray(t))
+            else:
+                lengths.append(None)
+            if np.isfinite(lam):
+                h_left = lam * np.exp(-step_at[p][0] / 2) / nodes_per_debye if refine_left else None
+                h_right = lam * np.exp(-step_at[p][1] / 2) / nodes_per_debye if refine_right else None
+                h_max = min(t / min_cells, 5 * lam)
+                if not (refine_left or refine_right):
+                    h_max = t / min_cells
+            else:
+                h_left = h_right = None
+                h_max = t / min_cells
+            fractions.append(jnp.asarray(_graded_fractions(t, h_left, h_right, h_max, growth,
+                                                           min_cells)))
+        scale = float(finite.min()) if finite.size else float(sum(
+            t if t is not None else float(lengths[i]) for i, t in enumerate(thicknesses)))
+        return cls(fractions=tuple(fractions), lengths=tuple(lengths),
+                   length_scale=jnp.asarray(scale))
+
+    @classmethod
+    def from_nodes(cls, junction: Junction, x, *, length_scale: float | None = None) -> "Mesh":
+        """A mesh from explicit node positions `x` (m), which must include the left end, every
+        interface and the right end. A semi-infinite phase takes its length from `x`."""
+        x = np.asarray(x, dtype=float)
+        if x.ndim != 1 or x.size < 3 or np.any(np.diff(x) <= 0):
+            raise ValueError("Mesh.from_nodes: x must be a strictly increasing 1D array (m)")
+        origin = float(np.asarray(junction.origin))
+        if not np.isclose(x[0], origin, rtol=0, atol=1e-12 * max(1.0, abs(x[-1]))):
+            raise ValueError(f"Mesh.from_nodes: x[0] must equal the origin {origin} m")
+        fractions, lengths, start = [], [], origin
+        for p, phase in enumerate(junction.phases):
+            if phase.thickness is None:
+                end = x[-1] if p == len(junction.phases) - 1 else None
+                if end is None:
+                    raise ValueError("Mesh.from_nodes: only the last phase may have no thickness")
+                lengths.append(jnp.asarray(end - start))
+            else:
+                end = start + float(np.asarray(phase.thickness))
+                lengths.append(None)
+            tol = 1e-9 * (end - start)
+            i0 = int(np.argmin(np.abs(x - start)))
+            i1 = int(np.argmin(np.abs(x - end)))
+            if abs(x[i0] - start) > tol or abs(x[i1] - end) > tol:
+                raise ValueError(
+                    f"Mesh.from_nodes: phase {phase.name!r} spans [{start:.6g}, {end:.6g}] m; "
+                    "both ends must be nodes of x"
+                )
+            fractions.append(jnp.asarray((x[i0:i1 + 1] - start) / (end - start)))
+            start = end
+        if not np.isclose(start, x[-1], rtol=1e-9):
+            raise ValueError(f"Mesh.from_nodes: x ends at {x[-1]} m but the phases end at {start} m")
+        if length_scale is None:
+            debye = _batched_scales(junction)[0]
+            finite = debye[np.isfinite(debye)]
+            length_scale = float(finite.min()) if finite.size else float(x[-1] - x[0])
+        return cls(fractions=tuple(fractions), lengths=tuple(lengths),
+                   length_scale=jnp.asarray(length_scale))

@@ -1,0 +1,261 @@
+"""Interfaces, boundaries and the junction that ties phases together."""
+
+import equinox as eqx
+import numpy as np
+from jaxtyping import Array
+
+from .._custom_types import ScalarLike, as_float, check
+from .phase import Phase
+from .species import Species
+from .state import AbstractState
+
+GEOMETRIES = ("planar", "cylindrical", "spherical")
+
+
+class Interface(eqx.Module):
+    """The boundary between two neighbouring phases.
+
+    The potential is continuous across it and the normal displacement jumps by the free surface
+    charge, $D_2 - D_1 = \\sigma_f$ (Gauss's law). Concentrations may jump: each transparent species
+    has one electrochemical potential on both sides; a blocked species has independent ones.
+
+    **Arguments:**
+
+    - `sigma`: free surface charge σ_f (C/m^2) sitting on the interface.
+    - `blocked`: names of species that cannot cross (electrons and holes block together, as the
+      Fermi level `"E_F"`).
+    """
+
+    sigma: Array
+    blocked: tuple[str, ...] = eqx.field(static=True)
+
+    def __init__(self, sigma: ScalarLike = 0.0, blocked: tuple[str, ...] | list[str] = ()):
+        self.sigma = as_float(sigma)
+        if isinstance(blocked, str):
+            blocked = (blocked,)
+        self.blocked = tuple(blocked)
+
+    def __check_init__(self):
+        check(np.isfinite, self.sigma, f"Interface: sigma (C/m^2) must be finite, got {self.sigma}")
+
+
+class AbstractBoundary(eqx.Module):
+    """A boundary condition at the left or right end of the junction."""
+
+
+class Bulk(AbstractBoundary):
+    """A semi-infinite neutral bulk: zero field at the end of a phase long enough to be neutral.
+
+    If the end phase has `thickness=None`, the mesh chooses its length from the Debye length and
+    the built-in potential (at least ~30 Debye lengths and several depletion widths).
+    """
+
+
+class Symmetry(AbstractBoundary):
+    """A symmetry plane (zero field, no flux) at the end of a phase of given thickness: the centre
+    of a symmetric film, grain or particle."""
+
+
+class Electrode(AbstractBoundary):
+    """An electronically conducting electrode held at `potential` (V), blocking to ions.
+
+    **Arguments:**
+
+    - `potential`: electrostatic potential φ at the contact (V), in the gauge where the reference
+      phase or reservoir defines φ = 0.
+    """
+
+    potential: Array
+
+    def __init__(self, potential: ScalarLike = 0.0):
+        self.potential = as_float(potential)
+
+    def __check_init__(self):
+        check(np.isfinite, self.potential, "Electrode: potential (V) must be finite")
+
+
+class Junction(eqx.Module):
+    """A one-dimensional stack of phases in contact, with what fixes its equilibrium state.
+
+    Positions run from `origin` through the phases in order. In `"cylindrical"` and `"spherical"`
+    geometry the coordinate is the radius (m) and `origin` the inner radius; only face areas and
+    cell volumes change.
+
+    **Arguments:**
+
+    - `phases`: the phases, left to right.
+    - `state`: what fixes the equilibrium: `Reservoir`, `ReferenceBulk` or `Closed`.
+    - `interfaces`: one `Interface` per pair of neighbours (default: charge-free, transparent).
+    - `left`, `right`: boundary conditions (`Bulk`, `Symmetry`, `Electrode`); default `Bulk`.
+    - `temperature`: T (K).
+    - `species`: the `Species`; by default inferred from the Kröger–Vink labels used in the
+      phases' carriers. Plain names need an explicit `Species(name, charge=...)`.
+    - `geometry`: `"planar"`, `"cylindrical"` or `"spherical"`.
+    - `origin`: position (m) of the left end; the inner radius in radial geometries.
+    """
+
+    phases: tuple[Phase, ...]
+    interfaces: tuple[Interface, ...]
+    left: AbstractBoundary
+    right: AbstractBoundary
+    state: AbstractState
+    temperature: Array
+    origin: Array
+    species: tuple[Species, ...] = eqx.field(static=True)
+    geometry: str = eqx.field(static=True)
+
+    def __init__(
+        self,
+        phases,
+        state: AbstractState,
+        *,
+        interfaces=None,
+        left: AbstractBoundary | None = None,
+        right: AbstractBoundary | None = None,
+        temperature: ScalarLike = 298.15,
+        species=None,
+        geometry: str = "planar",
+        origin: ScalarLike = 0.0,
+    ):
+        phases = tuple(phases)
+        if not phases or not all(isinstance(p, Phase) for p in phases):
+            raise TypeError("Junction: phases must be a non-empty sequence of pnpjax.Phase")
+        names = [p.name for p in phases]
+        if len(set(names)) != len(names):
+            raise ValueError(f"Junction: phase names must be unique, got {names}")
+        if interfaces is None:
+            interfaces = tuple(Interface() for _ in phases[1:])
+        interfaces = tuple(interfaces)
+        if len(interfaces) != len(phases) - 1:
+            raise ValueError(
+                f"Junction: {len(phases)} phases need {len(phases) - 1} interfaces, "
+                f"got {len(interfaces)}"
+            )
+        if not isinstance(state, AbstractState):
+            raise TypeError(
+                "Junction: state must be pnpjax.Reservoir, pnpjax.ReferenceBulk or pnpjax.Closed"
+            )
+        if geometry not in GEOMETRIES:
+            raise ValueError(f"Junction: geometry must be one of {GEOMETRIES}, got {geometry!r}")
+        self.phases = phases
+        self.interfaces = interfaces
+        self.left = Bulk() if left is None else left
+        self.right = Bulk() if right is None else right
+        self.state = state
+        self.temperature = as_float(temperature)
+        self.origin = as_float(origin)
+        self.geometry = geometry
+        self.species = _resolve_species(phases, species)
+
+    def __check_init__(self):
+        check(lambda t: np.isfinite(t) & (t > 0), self.temperature,
+              f"Junction: temperature (K) must be > 0, got {self.temperature}")
+        check(lambda r: r >= 0, self.origin, f"Junction: origin (m) must be >= 0, got {self.origin}")
+        for side, boundary in (("left", self.left), ("right", self.right)):
+            if not isinstance(boundary, AbstractBoundary):
+                raise TypeError(f"Junction: {side} must be pnpjax.Bulk, Symmetry or Electrode")
+        known = {s.name for s in self.species} | {"E_F"}
+        for k, interface in enumerate(self.interfaces):
+            for name in interface.blocked:
+                if name not in known:
+                    raise ValueError(
+                        f"Junction: interface {k} ({self.phases[k].name}|{self.phases[k + 1].name})"
+                        f" blocks unknown species {name!r}; known species are {sorted(known)}"
+                    )
+        for index, phase in enumerate(self.phases):
+            at_bulk_end = (index == 0 and isinstance(self.left, Bulk)) or (
+                index == len(self.phases) - 1 and isinstance(self.right, Bulk)
+            )
+            if phase.thickness is None and not at_bulk_end:
+                raise ValueError(
+                    f"Phase {phase.name!r}: thickness=None (semi-infinite) is only allowed for an "
+                    "end phase at a Bulk() boundary; give a thickness in m"
+                )
+        if self.geometry != "planar":
+            origin = np.asarray(self.origin) if not _traced(self.origin) else None
+            if origin is not None and origin == 0 and not isinstance(self.left, Symmetry):
+                raise ValueError(
+                    f"Junction: {self.geometry} geometry with origin=0 needs left=Symmetry() "
+                    "(the centre); or give an inner radius origin > 0"
+                )
+            if isinstance(self.right, Bulk) and self.phases[-1].thickness is None:
+                raise ValueError(
+                    f"Junction: {self.geometry} geometry needs a finite outer phase thickness"
+                )
+        _check_counter_charge(self)
+        from .._discretise.problem import validate_state
+        from .layout import build_layout
+
+        validate_state(self, build_layout(self))
+
+    def species_index(self, name: str) -> int:
+        """Position of species `name` in `self.species`."""
+        for i, s in enumerate(self.species):
+            if s.name == name:
+                return i
+        raise KeyError(f"unknown species {name!r}; known: {[s.name for s in self.species]}")
+
+
+def _traced(value) -> bool:
+    import jax
+
+    return isinstance(value, jax.core.Tracer)
+
+
+def _resolve_species(phases, species) -> tuple[Species, ...]:
+    declared = {}
+    for s in species or ():
+        s = s if isinstance(s, Species) else Species(s)
+        declared[s.name] = s
+    ordered = dict(declared)
+    for phase in phases:
+        for name in phase.carriers:
+            if name not in ordered:
+                try:
+                    ordered[name] = Species(name)
+                except ValueError as err:
+                    raise ValueError(
+                        f"Phase {phase.name!r}: carrier {name!r} is not a Kröger–Vink label; "
+                        f"declare it with species=[pnpjax.Species({name!r}, charge=...)]"
+                    ) from err
+    electrons = [s.name for s in ordered.values() if s.kind == "electron"]
+    holes = [s.name for s in ordered.values() if s.kind == "hole"]
+    if len(electrons) > 1 or len(holes) > 1:
+        raise ValueError(
+            f"Junction: at most one electron and one hole species, got {electrons + holes}"
+        )
+    return tuple(ordered.values())
+
+
+def _check_counter_charge(junction: Junction):
+    """A fixed charge needs mobile carriers of the opposite sign somewhere to screen it."""
+    charge = {s.name: s.charge for s in junction.species}
+    mobile_signs = set()
+    for phase in junction.phases:
+        for name, carrier in phase.carriers.items():
+            if carrier.mobile and charge[name] != 0:
+                mobile_signs.add(np.sign(charge[name]))
+    for index, phase in enumerate(junction.phases):
+        fixed = np.asarray(phase.background_charge) if not _traced(phase.background_charge) else None
+        if fixed is None:
+            continue
+        fixed = float(fixed)
+        for name, carrier in phase.carriers.items():
+            if not carrier.mobile and charge[name] != 0:
+                if _traced(carrier.density):
+                    return
+                fixed += charge[name] * float(np.asarray(carrier.density))
+        if fixed == 0.0:
+            continue
+        local = {np.sign(charge[n]) for n, c in phase.carriers.items() if c.mobile and charge[n]}
+        end_bulk = (index == 0 and isinstance(junction.left, Bulk)) or (
+            index == len(junction.phases) - 1 and isinstance(junction.right, Bulk)
+        )
+        needed = -np.sign(fixed)
+        if (end_bulk and needed not in local) or needed not in mobile_signs:
+            kind = "positive" if needed > 0 else "negative"
+            raise ValueError(
+                f"Phase {phase.name!r}: fixed charge {fixed:.3g} e·m^-3 (background and frozen "
+                f"carriers) has no mobile {kind} carrier to screen it; add a mobile carrier of "
+                "that sign or make the fixed charge zero"
+            )

@@ -1,0 +1,111 @@
+"""Phases: homogeneous solid regions and the species they host."""
+
+import equinox as eqx
+import numpy as np
+from jaxtyping import Array
+
+from .._custom_types import ScalarLike, as_float, check
+
+
+class Carrier(eqx.Module):
+    """One species in one phase.
+
+    A **mobile** carrier follows its electrochemical potential $\\tilde\\mu$ (eV):
+    $c = N \\exp(-(\\mu^\\circ + z e\\phi - \\tilde\\mu)/k_BT)$, with $N$ its site or reference
+    density (the concentration at which the chemical potential equals $\\mu^\\circ$).
+    For electrons $\\mu^\\circ$ is the conduction-band edge $E_C$ and $N$ the effective density of
+    states $N_C$; for holes $\\mu^\\circ$ is the valence-band edge $E_V$ and $N = N_V$.
+
+    A **frozen** carrier (`mobile=False`) keeps the uniform concentration `density` everywhere in
+    the phase: an immobile dopant or a defect that does not equilibrate (the Mott–Schottky case).
+
+    **Arguments:**
+
+    - `mu0`: standard chemical potential μ° (eV), or the band edge for electrons and holes.
+      Ignored for frozen carriers.
+    - `density`: site/reference density N (m^-3) for a mobile carrier; the fixed concentration
+      (m^-3) for a frozen one.
+    - `diffusivity`: D (m^2/s), used by the transport solvers; `0` means "not set".
+    - `mobile`: whether the carrier equilibrates (static).
+    """
+
+    mu0: Array
+    density: Array
+    diffusivity: Array
+    mobile: bool = eqx.field(static=True)
+
+    def __init__(
+        self,
+        mu0: ScalarLike = 0.0,
+        density: ScalarLike = 1.0,
+        diffusivity: ScalarLike = 0.0,
+        mobile: bool = True,
+    ):
+        self.mu0 = as_float(mu0)
+        self.density = as_float(density)
+        self.diffusivity = as_float(diffusivity)
+        self.mobile = bool(mobile)
+
+    def __check_init__(self):
+        what = "site density" if self.mobile else "concentration"
+        check(lambda d: np.isfinite(d) & (d > 0) if self.mobile else d >= 0, self.density,
+              f"Carrier: density ({what}, m^-3) must be {'> 0' if self.mobile else '>= 0'} "
+              f"and finite, got {self.density}")
+        check(lambda d: d >= 0, self.diffusivity,
+              f"Carrier: diffusivity (m^2/s) must be >= 0, got {self.diffusivity}")
+        check(np.isfinite, self.mu0, f"Carrier: mu0 (eV) must be finite, got {self.mu0}")
+
+
+class Phase(eqx.Module):
+    """A homogeneous solid region of the junction.
+
+    **Arguments:**
+
+    - `name`: unique name of the phase.
+    - `thickness`: thickness (m). `None` for a semi-infinite bulk at a `Bulk` boundary: the mesh
+      then chooses a length from the Debye length and the built-in potential.
+    - `eps_r`: relative permittivity (dimensionless, > 0).
+    - `carriers`: `{species name: Carrier}`; species not listed are absent from the phase.
+    - `background_charge`: fixed charge density in units of e·m^-3 (signed: an ionised donor
+      density is positive, an acceptor density negative).
+    """
+
+    name: str = eqx.field(static=True)
+    thickness: Array | None
+    eps_r: Array
+    carriers: dict[str, Carrier]
+    background_charge: Array
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        eps_r: ScalarLike,
+        carriers: dict[str, Carrier],
+        thickness: ScalarLike | None = None,
+        background_charge: ScalarLike = 0.0,
+    ):
+        if not isinstance(name, str) or not name:
+            raise ValueError(f"Phase name must be a non-empty string, got {name!r}")
+        self.name = name
+        self.thickness = None if thickness is None else as_float(thickness)
+        self.eps_r = as_float(eps_r)
+        if not isinstance(carriers, dict):
+            raise TypeError(f"Phase {name!r}: carriers must be a dict {{species name: Carrier}}")
+        for key, value in carriers.items():
+            if not isinstance(value, Carrier):
+                raise TypeError(
+                    f"Phase {name!r}: carriers[{key!r}] must be a pnpjax.Carrier, got {type(value)}"
+                )
+        self.carriers = dict(carriers)
+        self.background_charge = as_float(background_charge)
+
+    def __check_init__(self):
+        check(lambda e: np.isfinite(e) & (e > 0), self.eps_r,
+              f"Phase {self.name!r}: eps_r must be > 0, got {self.eps_r}")
+        if self.thickness is not None:
+            check(lambda t: np.isfinite(t) & (t > 0), self.thickness,
+                  f"Phase {self.name!r}: thickness (m) must be > 0, got {self.thickness}; "
+                  "use thickness=None for a semi-infinite bulk")
+        check(np.isfinite, self.background_charge,
+              f"Phase {self.name!r}: background_charge (e·m^-3) must be finite")
