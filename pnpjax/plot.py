@@ -1,0 +1,115 @@
+"""Matplotlib plots of an `EquilibriumSolution`: potential, concentrations, band diagram.
+
+Each function draws on `ax` (a new figure when omitted) and returns the axes. Positions are
+shown in nm, measured from the first interface when there is one.
+"""
+
+import numpy as np
+
+
+def _axes(ax):
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        _, ax = plt.subplots(figsize=(6, 4))
+    return ax
+
+
+def _x_nm(solution, origin):
+    x = np.asarray(solution.x)
+    if origin is None:
+        interfaces = np.asarray(solution.interface_potential)
+        origin = 0.0
+        if interfaces.size:
+            phase = np.asarray(solution.phase)
+            origin = x[np.argmax(phase > 0)]
+    return (x - origin) * 1e9
+
+
+def _shade_phases(ax, solution, x_nm):
+    phase = np.asarray(solution.phase)
+    for p, name in enumerate(solution.phase_names):
+        inside = x_nm[phase == p]
+        if inside.size:
+            ax.axvspan(inside.min(), inside.max(), color=f"C{p}", alpha=0.06, lw=0)
+            ax.text((inside.min() + inside.max()) / 2, 1.01, name, transform=ax.get_xaxis_transform(),
+                    ha="center", va="bottom", fontsize=8)
+
+
+def potential(solution, ax=None, *, origin=None, xlim=None):
+    """Electrostatic potential φ (V) against position (nm)."""
+    ax = _axes(ax)
+    x = _x_nm(solution, origin)
+    ax.plot(x, np.asarray(solution.phi), color="k")
+    _shade_phases(ax, solution, x)
+    ax.set_xlabel("position (nm)")
+    ax.set_ylabel("potential φ (V)")
+    if xlim is not None:
+        ax.set_xlim(*xlim)
+    return ax
+
+
+def concentrations(solution, ax=None, *, species=None, origin=None, xlim=None):
+    """Concentrations (m^-3, log axis) of the mobile and frozen species against position (nm)."""
+    ax = _axes(ax)
+    x = _x_nm(solution, origin)
+    names = solution.species if species is None else species
+    for i, name in enumerate(solution.species):
+        if name not in names:
+            continue
+        c = np.asarray(solution.concentration[i])
+        c = np.where(c > 0, c, np.nan)
+        if np.any(np.isfinite(c)):
+            ax.semilogy(x, c, label=name, color=f"C{i}")
+    _shade_phases(ax, solution, x)
+    ax.set_xlabel("position (nm)")
+    ax.set_ylabel("concentration (m$^{-3}$)")
+    ax.legend(fontsize=8)
+    if xlim is not None:
+        ax.set_xlim(*xlim)
+    return ax
+
+
+def band_diagram(solution, ax=None, *, origin=None, xlim=None):
+    """Band edges E_C, E_V and the Fermi level E_F (eV) against position (nm)."""
+    ax = _axes(ax)
+    x = _x_nm(solution, origin)
+    for values, label, style in ((solution.E_C, "$E_C$", "C0-"), (solution.E_V, "$E_V$", "C3-"),
+                                 (solution.fermi_level, "$E_F$", "k--")):
+        values = np.asarray(values)
+        if np.any(np.isfinite(values)):
+            ax.plot(x, values, style, label=label)
+    _shade_phases(ax, solution, x)
+    ax.set_xlabel("position (nm)")
+    ax.set_ylabel("energy (eV)")
+    ax.legend(fontsize=8)
+    if xlim is not None:
+        ax.set_xlim(*xlim)
+    return ax
+
+
+def overview(solution, path=None, *, origin=None, xlim=None, title=None):
+    """Potential, concentrations and (when electrons/holes exist) the band diagram in one figure;
+    saved to `path` (PNG, PDF, ...) when given. Returns the figure."""
+    import matplotlib
+
+    if path is not None:
+        matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    bands = np.any(np.isfinite(np.asarray(solution.E_C))) or np.any(
+        np.isfinite(np.asarray(solution.E_V)))
+    n = 3 if bands else 2
+    fig, axes = plt.subplots(n, 1, figsize=(7, 2.8 * n), sharex=True)
+    potential(solution, axes[0], origin=origin, xlim=xlim)
+    concentrations(solution, axes[1], origin=origin, xlim=xlim)
+    if bands:
+        band_diagram(solution, axes[2], origin=origin, xlim=xlim)
+    for ax in axes[:-1]:
+        ax.set_xlabel("")
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    if path is not None:
+        fig.savefig(path, dpi=150)
+    return fig
