@@ -38,11 +38,32 @@ def _graded_fractions(t, h_left, h_right, h_max, growth, min_cells):
     return x / t
 
 
+def _far_potential(junction, layout, u_b, kT, p: int, side: int):
+    """Potential (k_BT/e) that phase p's end on `side` (0 left, 1 right) is pulled towards: the
+    bulk of the next phase with mobile charge, or an electrode, across charge-free layers."""
+    q = p
+    while True:
+        q = q - 1 if side == 0 else q + 1
+        if q < 0 or q >= len(junction.phases):
+            boundary = junction.left if side == 0 else junction.right
+            if isinstance(boundary, Electrode):
+                return boundary.potential / kT
+            return u_b[p]
+        if np.any(layout.mobile[q] & (layout.z != 0)):
+            return u_b[q]
+
+
 @eqx.filter_jit
 def _mesh_scales(junction: Junction):
-    """Debye length per phase (m), neutral potential per phase (k_BT/e) and the largest
-    potential step expected at each phase's left and right ends (k_BT/e)."""
-    from ._discretise.poisson import bulk_concentrations, debye_lengths, initial_guess
+    """Per phase: Debye length (m), screening lengths at its left and right ends (m) at the
+    largest accumulation the potential steps allow, and those steps (k_BT/e)."""
+    from ._discretise.poisson import (
+        bulk_concentrations,
+        debye_lengths,
+        full_potentials,
+        initial_guess,
+        split,
+    )
     from ._discretise.problem import build_problem
 
     provisional = Mesh(
@@ -52,30 +73,39 @@ def _mesh_scales(junction: Junction):
         length_scale=jnp.asarray(1e-9),
     )
     problem = build_problem(junction, provisional)
-    y0 = initial_guess(problem)
-    from ._discretise.poisson import full_potentials, split
-
-    g = full_potentials(problem, split(problem, y0)[1])
+    layout = problem.layout
+    g = full_potentials(problem, split(problem, initial_guess(problem))[1])
     bulk_c, u_b, exists = bulk_concentrations(problem, g)
+    u_b = jnp.where(exists, u_b, 0.0)
     debye = debye_lengths(problem, bulk_c) * problem.length_scale
     kT = BOLTZMANN_EV * junction.temperature
-    steps = []
-    for k, interface in enumerate(junction.interfaces):
-        step = jnp.abs(u_b[k + 1] - u_b[k]) * (exists[k] & exists[k + 1])
-        lam = jnp.minimum(debye[k], debye[k + 1])
-        eps = VACUUM_PERMITTIVITY * jnp.minimum(junction.phases[k].eps_r,
-                                                junction.phases[k + 1].eps_r)
-        finite_lam = jnp.where(jnp.isfinite(lam), lam, 0.0)
-        step = step + 2 * jnp.arcsinh(jnp.abs(interface.sigma) * finite_lam / (2 * eps * kT))
-        steps.append(step)
-    ends = []
-    for side, p in ((0, 0), (1, len(junction.phases) - 1)):
-        boundary = (junction.left, junction.right)[side]
-        if isinstance(boundary, Electrode):
-            ends.append(jnp.abs(boundary.potential / kT - u_b[p]) * exists[p])
-        else:
-            ends.append(jnp.zeros(()))
-    return debye, u_b, jnp.stack(steps) if steps else jnp.zeros((0,)), jnp.stack(ends)
+    z = layout.z
+    local, steps = [], []
+    for p, phase in enumerate(junction.phases):
+        ends_local, ends_step = [], []
+        for side in (0, 1):
+            deviation = _far_potential(junction, layout, u_b, kT, p, side) - u_b[p]
+            k = p - 1 if side == 0 else p
+            if 0 <= k < len(junction.interfaces):
+                # Grahame: the potential a free surface charge σ_f induces on its own
+                eps = VACUUM_PERMITTIVITY * phase.eps_r
+                lam = jnp.where(jnp.isfinite(debye[p]), debye[p], 0.0)
+                extra = 2 * jnp.arcsinh(jnp.abs(junction.interfaces[k].sigma) * lam
+                                        / (2 * eps * kT))
+            else:
+                extra = jnp.zeros(())
+            strength = lambda d: jnp.where(  # noqa: E731
+                layout.mobile[p], z**2 * bulk_c[p] * jnp.exp(jnp.clip(-z * d, -300, 300)), 0.0
+            ).sum()
+            peak = jnp.maximum(strength(deviation + extra), strength(deviation - extra))
+            bulk = strength(jnp.zeros(()))
+            ratio = jnp.sqrt(jnp.where(bulk > 0, jnp.maximum(peak / jnp.where(bulk > 0, bulk, 1.0),
+                                                             1.0), 1.0))
+            ends_local.append(debye[p] / ratio)
+            ends_step.append(jnp.abs(deviation) + extra)
+        local.append(jnp.stack(ends_local))
+        steps.append(jnp.stack(ends_step))
+    return debye, jnp.stack(local), jnp.stack(steps)
 
 
 def _batched_scales(junction: Junction):
@@ -83,10 +113,10 @@ def _batched_scales(junction: Junction):
     if all(jnp.ndim(leaf) == 0 for leaf in leaves):
         return tuple(np.asarray(a) for a in _mesh_scales(junction))
     axes = jax.tree_util.tree_map(lambda leaf: 0 if jnp.ndim(leaf) > 0 else None, junction)
-    debye, u_b, steps, ends = jax.vmap(_mesh_scales, in_axes=(axes,))(junction)
+    debye, local, steps = jax.vmap(_mesh_scales, in_axes=(axes,))(junction)
     # the mesh must serve every member: finest resolution, largest steps
-    return (np.min(np.asarray(debye), 0), np.asarray(u_b)[0], np.max(np.asarray(steps), 0),
-            np.max(np.asarray(ends), 0))
+    return (np.min(np.asarray(debye), 0), np.min(np.asarray(local), 0),
+            np.max(np.asarray(steps), 0))
 
 
 def _require_concrete(junction: Junction):
@@ -171,10 +201,10 @@ class Mesh(eqx.Module):
     ) -> "Mesh":
         """A mesh graded so every interface and electrode resolves its screening length.
 
-        Next to an interface or electrode the spacing is λ_loc/`nodes_per_debye` with
-        λ_loc = λ·exp(−Δu/2) the Debye length at the accumulated concentration for the largest
-        potential step Δu expected there (k_BT/e); it grows linearly by `growth` − 1 per unit
-        distance, so cells stay smooth (second-order accuracy). A semi-infinite phase gets a
+        Next to an interface or electrode the spacing is λ_loc/`nodes_per_debye`, with λ_loc the
+        screening length at the largest accumulation the potential step there allows
+        (λ·e^{−|Δu|/2} for full accumulation, λ for depletion); it grows linearly by `growth` − 1
+        per unit distance, so cells stay smooth (second-order accuracy). A semi-infinite phase gets a
         length of `bulk_debye_lengths` Debye lengths plus four depletion widths λ√(2Δu).
         Works on a batched junction (leaves with a leading axis): the mesh then serves every
         member.
@@ -192,30 +222,25 @@ class Mesh(eqx.Module):
         if not growth > 1:
             raise ValueError(f"Mesh.auto: growth must be > 1, got {growth}")
         _require_concrete(junction)
-        debye, _, steps, ends = _batched_scales(junction)
+        debye, local, steps = _batched_scales(junction)
         n_p = len(junction.phases)
         finite = debye[np.isfinite(debye)]
-        step_at = []
-        for p in range(n_p):
-            left = steps[p - 1] if p > 0 else ends[0]
-            right = steps[p] if p < n_p - 1 else ends[1]
-            step_at.append((left, right))
         thicknesses = [_max_thickness(ph) for ph in junction.phases]
         fractions, lengths = [], []
-        for p, phase in enumerate(junction.phases):
+        for p in range(n_p):
             lam = float(debye[p])
             refine_left = p > 0 or isinstance(junction.left, Electrode)
             refine_right = p < n_p - 1 or isinstance(junction.right, Electrode)
-            step = max(step_at[p])
             t = thicknesses[p]
             if t is None:
-                t = lam * (bulk_debye_lengths + 4 * np.sqrt(2 * step))
+                depletion = np.sqrt(2 * float(np.max(steps[p])))
+                t = lam * (bulk_debye_lengths + 4 * depletion)
                 lengths.append(jnp.asarray(t))
             else:
                 lengths.append(None)
             if np.isfinite(lam):
-                h_left = lam * np.exp(-step_at[p][0] / 2) / nodes_per_debye if refine_left else None
-                h_right = lam * np.exp(-step_at[p][1] / 2) / nodes_per_debye if refine_right else None
+                h_left = float(local[p, 0]) / nodes_per_debye if refine_left else None
+                h_right = float(local[p, 1]) / nodes_per_debye if refine_right else None
                 h_max = min(t / min_cells, 5 * lam)
                 if not (refine_left or refine_right):
                     h_max = t / min_cells

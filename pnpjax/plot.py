@@ -26,13 +26,18 @@ def _x_nm(solution, origin):
     return (x - origin) * 1e9
 
 
-def _shade_phases(ax, solution, x_nm):
+def _shade_phases(ax, solution, x_nm, xlim=None):
+    """Tint each phase and name it above the axes, at the middle of its visible part."""
     phase = np.asarray(solution.phase)
+    lo, hi = (x_nm.min(), x_nm.max()) if xlim is None else xlim
     for p, name in enumerate(solution.phase_names):
         inside = x_nm[phase == p]
-        if inside.size:
-            ax.axvspan(inside.min(), inside.max(), color=f"C{p}", alpha=0.06, lw=0)
-            ax.text((inside.min() + inside.max()) / 2, 1.01, name, transform=ax.get_xaxis_transform(),
+        if not inside.size:
+            continue
+        ax.axvspan(inside.min(), inside.max(), color=f"C{p}", alpha=0.06, lw=0)
+        left, right = max(inside.min(), lo), min(inside.max(), hi)
+        if left < right:
+            ax.text((left + right) / 2, 1.01, name, transform=ax.get_xaxis_transform(),
                     ha="center", va="bottom", fontsize=8)
 
 
@@ -41,7 +46,7 @@ def potential(solution, ax=None, *, origin=None, xlim=None):
     ax = _axes(ax)
     x = _x_nm(solution, origin)
     ax.plot(x, np.asarray(solution.phi), color="k")
-    _shade_phases(ax, solution, x)
+    _shade_phases(ax, solution, x, xlim)
     ax.set_xlabel("position (nm)")
     ax.set_ylabel("potential φ (V)")
     if xlim is not None:
@@ -61,7 +66,7 @@ def concentrations(solution, ax=None, *, species=None, origin=None, xlim=None):
         c = np.where(c > 0, c, np.nan)
         if np.any(np.isfinite(c)):
             ax.semilogy(x, c, label=name, color=f"C{i}")
-    _shade_phases(ax, solution, x)
+    _shade_phases(ax, solution, x, xlim)
     ax.set_xlabel("position (nm)")
     ax.set_ylabel("concentration (m$^{-3}$)")
     ax.legend(fontsize=8)
@@ -79,7 +84,7 @@ def band_diagram(solution, ax=None, *, origin=None, xlim=None):
         values = np.asarray(values)
         if np.any(np.isfinite(values)):
             ax.plot(x, values, style, label=label)
-    _shade_phases(ax, solution, x)
+    _shade_phases(ax, solution, x, xlim)
     ax.set_xlabel("position (nm)")
     ax.set_ylabel("energy (eV)")
     ax.legend(fontsize=8)

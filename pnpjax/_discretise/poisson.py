@@ -98,6 +98,18 @@ def local_terms(problem: Problem, u, g_free):
     return charge, amounts
 
 
+def gross_charge(problem: Problem, u, g_free):
+    """Sum of |charge| in each box, Σ|z|c V + |ρ_bg| V + |σ A|: the scale of the residual."""
+    g = full_potentials(problem, g_free)
+    total = jnp.abs(problem.sigma_node)
+    for phases, volume in ((problem.left_phase, problem.vol_left),
+                           (problem.right_phase, problem.vol_right)):
+        c = concentrations(problem, phases, u, g)
+        background = jnp.abs(problem.background[np.maximum(phases, 0)])
+        total = total + volume * (c @ np.abs(problem.layout.z) + background)
+    return total
+
+
 def _gauge_row(problem: Problem) -> int | None:
     layout = problem.layout
     if not layout.gauge_fixed:
@@ -266,7 +278,8 @@ def initial_guess(problem: Problem, rounds: int = 3):
         left_ok = (problem.left_phase >= 0) & exists[np.maximum(problem.left_phase, 0)]
         right_ok = (problem.right_phase >= 0) & exists[np.maximum(problem.right_phase, 0)]
         weight = left_ok.astype(float) + right_ok.astype(float)
-        u = jnp.where(weight > 0, (left * left_ok + right * right_ok) / jnp.maximum(weight, 1), 0.0)
+        u = jnp.where(weight > 0, (jnp.where(left_ok, left, 0.0) + jnp.where(right_ok, right, 0.0))
+                      / jnp.maximum(weight, 1.0), 0.0)
         if layout.gauge_fixed:
             u = u - u[0]
     for side, node in ((0, 0), (1, n - 1)):

@@ -115,8 +115,8 @@ def build_layout(junction: Junction) -> Layout:
     layout = Layout(
         species=names,
         kinds=tuple(s.kind for s in species),
-        z=np.array([s.charge for s in species], int),
-        sign=np.array([-1 if s.kind == "hole" else 1 for s in species], int),
+        z=np.array([s.charge for s in species], float),
+        sign=np.array([-1.0 if s.kind == "hole" else 1.0 for s in species]),
         phase_names=tuple(p.name for p in junction.phases),
         mobile=mobile,
         frozen=frozen,
@@ -124,7 +124,7 @@ def build_layout(junction: Junction) -> Layout:
         keys=tuple(keys),
         group_of=tuple(group_of),
         regions=tuple(regions),
-        charge_factor=np.array(charge_factor, int),
+        charge_factor=np.array(charge_factor, float),
         closed=closed,
         has_dirichlet=has_dirichlet,
     )

@@ -21,7 +21,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .._discretise.poisson import jacobian, local_terms, residual, split
+from .._discretise.poisson import gross_charge, jacobian, local_terms, residual, split
 
 SUCCESS = 0
 MAX_STEPS_REACHED = 1
@@ -62,19 +62,20 @@ def _damp(step):
 
 
 def relative_residual(problem, y):
-    """‖F‖∞ relative to the size of the terms that make it up (dimensionless)."""
+    """Largest residual of a row relative to the size of the terms in that row: the fluxes
+    through the box faces and the gross charge in the box (dimensionless)."""
     f = residual(problem, y)
     u, g_free = split(problem, y)
-    charge, amounts = local_terms(problem, u, g_free)
+    _, amounts = local_terms(problem, u, g_free)
     flux = jnp.abs(problem.conductance * (u[:-1] - u[1:]))
+    zero = jnp.zeros((1,))
     n = problem.n_nodes
-    scale = jnp.maximum(jnp.max(jnp.abs(charge)), jnp.max(flux, initial=0.0))
-    scale = jnp.maximum(scale, 1e-300)
-    poisson = f[:n]
+    scale = (gross_charge(problem, u, g_free) + jnp.concatenate([flux, zero])
+             + jnp.concatenate([zero, flux]))
     dirichlet = np.zeros(n, bool)
     dirichlet[0], dirichlet[-1] = problem.dirichlet
-    poisson = jnp.where(dirichlet, poisson * scale, poisson)
-    rel = jnp.max(jnp.abs(poisson)) / scale
+    scale = jnp.where(dirichlet, 1.0 + jnp.abs(u), jnp.maximum(scale, 1e-300))
+    rel = jnp.max(jnp.abs(f[:n]) / scale)
     if g_free.size:
         totals = jnp.maximum(jnp.abs(problem.amount[problem.layout.free]),
                              jnp.abs(amounts).sum(0))

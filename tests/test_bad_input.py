@@ -1,0 +1,130 @@
+"""Bad input raises at construction with a message naming the argument; failed solves report."""
+
+import jax.numpy as jnp
+import pytest
+
+import pnpjax as pj
+
+
+def _phase(**kw):
+    args = dict(eps_r=10.0, carriers={"Li_i^•": pj.Carrier(0.0, 1e28)}, background_charge=-1e24,
+                thickness=1e-8)
+    args.update(kw)
+    return pj.Phase("A", **args)
+
+
+@pytest.mark.parametrize("kw, match", [
+    (dict(eps_r=-3.0), "eps_r must be > 0, got -3"),
+    (dict(eps_r=0.0), "eps_r must be > 0"),
+    (dict(thickness=-1e-9), "thickness \\(m\\) must be > 0"),
+])
+def test_phase_rejects_nonphysical(kw, match):
+    with pytest.raises(ValueError, match=match):
+        _phase(**kw)
+
+
+def test_carrier_rejects_bad_density_and_diffusivity():
+    with pytest.raises(ValueError, match="density"):
+        pj.Carrier(0.0, -1e27)
+    with pytest.raises(ValueError, match="density"):
+        pj.Carrier(0.0, 0.0)
+    with pytest.raises(ValueError, match="diffusivity"):
+        pj.Carrier(0.0, 1e27, diffusivity=-1.0)
+    with pytest.raises(ValueError, match="mu0"):
+        pj.Carrier(float("nan"), 1e27)
+
+
+def test_temperature_must_be_positive():
+    with pytest.raises(ValueError, match="temperature \\(K\\) must be > 0"):
+        pj.Junction([_phase()], pj.ReferenceBulk("A", {"Li_i^•": 1e24}), temperature=-5.0,
+                    left=pj.Symmetry(), right=pj.Symmetry())
+
+
+def test_frozen_background_without_mobile_counter_charge():
+    phase = pj.Phase("A", eps_r=10.0, carriers={"Li_i^•": pj.Carrier(0.0, 1e28)},
+                     background_charge=+1e24)
+    with pytest.raises(ValueError, match="no mobile negative carrier"):
+        pj.Junction([phase], pj.Reservoir({"Li_i^•": 0.0}))
+    frozen = pj.Phase("B", eps_r=10.0, carriers={"Li_i^•": pj.Carrier(0.0, 1e28),
+                                                 "A'": pj.Carrier(density=1e24, mobile=False),
+                                                 "D^•": pj.Carrier(density=3e24, mobile=False)})
+    with pytest.raises(ValueError, match="no mobile negative carrier"):
+        pj.Junction([frozen], pj.Reservoir({"Li_i^•": 0.0}))
+
+
+def test_unknown_species_at_interface():
+    a, b = _phase(), pj.Phase("B", eps_r=5.0, carriers={"Li_i^•": pj.Carrier(0.1, 1e28)},
+                              background_charge=-1e24, thickness=1e-8)
+    with pytest.raises(ValueError, match="blocks unknown species 'Na_i'"):
+        pj.Junction([a, b], pj.ReferenceBulk("A", {"Li_i^•": 1e24}),
+                    interfaces=[pj.Interface(blocked=["Na_i"])])
+
+
+def test_inconsistent_state_specifications():
+    a = _phase(thickness=None)
+    with pytest.raises(ValueError, match="is not neutral"):
+        pj.Junction([a], pj.ReferenceBulk("A", {"Li_i^•": 2e24}))
+    with pytest.raises(ValueError, match="unknown phase 'X'"):
+        pj.Junction([a], pj.ReferenceBulk("X", {"Li_i^•": 1e24}))
+    with pytest.raises(ValueError, match="no value for"):
+        pj.Junction([a], pj.Reservoir({}))
+    with pytest.raises(ValueError, match="matches no mobile species"):
+        pj.Junction([a], pj.Reservoir({"Li_i^•": 0.0, "Na_i^•": 0.1}))
+    film = _phase()
+    with pytest.raises(ValueError, match="must be neutral"):
+        pj.Junction([film], pj.Closed({"Li_i^•": 3e24 * 1e-8}), left=pj.Symmetry(),
+                    right=pj.Symmetry())
+    with pytest.raises(ValueError, match="both an amount and a potential"):
+        pj.Closed({"Li_i^•": 1.0}, potentials={"Li_i^•": 0.0})
+    semiconductor = pj.Phase("S", eps_r=11.7, carriers={"e'": pj.Carrier(0.56, 2.8e25),
+                                                        "h^•": pj.Carrier(-0.56, 1.04e25)},
+                             background_charge=1e22)
+    with pytest.raises(ValueError, match="contradicts"):
+        pj.Junction([semiconductor], pj.ReferenceBulk("S", {"e'": 1e22, "h^•": 1e22}))
+    with pytest.raises(ValueError, match="keyed 'E_F'"):
+        pj.Junction([semiconductor], pj.Reservoir({"e'": 0.0}))
+
+
+def test_structure_errors():
+    with pytest.raises(ValueError, match="need 1 interfaces"):
+        pj.Junction([_phase(), pj.Phase("B", eps_r=1.0, carriers={}, thickness=1e-9)],
+                    pj.Reservoir({"Li_i^•": 0.0}), interfaces=[])
+    with pytest.raises(ValueError, match="only allowed for an end phase at a Bulk"):
+        pj.Junction([_phase(thickness=None)], pj.Reservoir({"Li_i^•": 0.0}), left=pj.Symmetry(),
+                    right=pj.Symmetry())
+    with pytest.raises(ValueError, match="geometry must be one of"):
+        pj.Junction([_phase()], pj.Reservoir({"Li_i^•": 0.0}), geometry="toroidal")
+    with pytest.raises(ValueError, match="needs left=Symmetry"):
+        pj.Junction([_phase()], pj.Reservoir({"Li_i^•": 0.0}), geometry="spherical",
+                    right=pj.Symmetry())
+    with pytest.raises(ValueError, match="phase names must be unique"):
+        pj.Junction([_phase(), _phase()], pj.Reservoir({"Li_i^•": 0.0}))
+
+
+def test_mesh_and_solver_arguments():
+    junction = pj.Junction([_phase()], pj.Reservoir({"Li_i^•": 0.0}), left=pj.Electrode(0.05),
+                           right=pj.Symmetry())
+    with pytest.raises(ValueError, match="growth must be > 1"):
+        pj.Mesh.auto(junction, growth=0.9)
+    with pytest.raises(ValueError, match="max_steps"):
+        pj.Newton(max_steps=0)
+    with pytest.raises(ValueError, match="strictly increasing"):
+        pj.Mesh.from_nodes(junction, [0.0, 2e-9, 1e-9])
+    with pytest.raises(ValueError, match="must be nodes of x"):
+        pj.Mesh.from_nodes(junction, [0.0, 3e-9, 9e-9])
+
+
+def test_non_converging_solve_reports_and_raises():
+    junction = pj.Junction([_phase()], pj.Reservoir({"Li_i^•": 0.0}), left=pj.Electrode(0.5),
+                           right=pj.Symmetry())
+    mesh = pj.Mesh.auto(junction)
+    solution = pj.solve_equilibrium(junction, mesh=mesh, solver=pj.Newton(max_steps=2),
+                                    throw=False)
+    assert int(solution.result) == 1
+    assert int(solution.iterations) == 2
+    assert solution.message == "Newton did not converge within max_steps"
+    assert float(solution.residual) > 1e-8
+    with pytest.raises(Exception, match="did not converge within max_steps"):
+        pj.solve_equilibrium(junction, mesh=mesh, solver=pj.Newton(max_steps=2))
+    converged = pj.solve_equilibrium(junction, mesh=mesh)
+    assert int(converged.result) == 0 and bool(jnp.all(jnp.isfinite(converged.phi)))
