@@ -14,12 +14,14 @@ from pathlib import Path
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
 
-def time_call(fn, *args, repeats: int = 10, first: bool = True) -> dict:
+def time_call(fn, *args, repeats: int = 10, warmup: int = 2, first: bool = True) -> dict:
     """Time `fn(*args)`. Returns `{"first_s", "median_s", "min_s", "repeats", "value"}`.
 
     `first_s` is the first call (for a fresh `jax.jit` function: tracing + compilation + one
-    run); `median_s`/`min_s` are over `repeats` further calls. With `first=False` the first call
-    is counted as a repeat too (for functions that need no warm-up, e.g. SciPy).
+    run). Then `warmup` untimed calls: the first few runs of a large batched XLA computation
+    are up to 2x slower while the allocator acquires memory from the OS. `median_s`/`min_s`
+    are over `repeats` further calls. With `first=False` neither the first call nor warm-up is
+    separated (for functions that need none, e.g. SciPy).
     """
     import jax
 
@@ -30,6 +32,8 @@ def time_call(fn, *args, repeats: int = 10, first: bool = True) -> dict:
 
     first_s, value = once()
     samples = [] if first else [first_s]
+    for _ in range(warmup if first else 0):
+        once()
     while len(samples) < repeats:
         elapsed, value = once()
         samples.append(elapsed)
@@ -59,6 +63,8 @@ def machine_info() -> dict:
         "device_kind": device.device_kind,
         "device_count": jax.device_count(),
         "x64": bool(jax.config.read("jax_enable_x64")),
+        # other processes compete for the cores: a load above ~0.5 makes timings unreliable
+        "load_average_1min": os.getloadavg()[0],
     }
     try:
         import scipy
@@ -73,6 +79,14 @@ def machine_info() -> dict:
     except ImportError:
         pass
     return info
+
+
+def warn_if_busy(threshold: float = 1.0) -> None:
+    """Print a warning when other processes already load the machine (timings would suffer)."""
+    load = os.getloadavg()[0]
+    if load > threshold:
+        print(f"WARNING: 1-min load average is {load:.2f} on {os.cpu_count()} cores; other "
+              "processes compete for the CPU and the timings will be pessimistic")
 
 
 def write_json(name: str, payload: dict) -> Path:

@@ -33,7 +33,7 @@ from scipy.integrate import solve_bvp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import pnpjax as pj  # noqa: E402
-from _common import print_table, time_call, write_json  # noqa: E402
+from _common import print_table, time_call, warn_if_busy, write_json  # noqa: E402
 
 TEMPERATURE = 298.15  # K
 EPS_R = 10.0
@@ -257,6 +257,7 @@ def parse_args(argv=None):
 
 def main(argv=None) -> dict:
     args = parse_args(argv)
+    warn_if_busy()
     settings = dict(u0=(4.0, 8.0, 12.0, 16.0, 20.0), target=TARGET_ERROR, repeats=20,
                     families=PNPJAX_FAMILIES, scipy_meshes=SCIPY_MESHES)
     if args.quick:

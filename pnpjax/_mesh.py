@@ -15,6 +15,10 @@ from ._constants import BOLTZMANN_EV, VACUUM_PERMITTIVITY
 from ._model.junction import Electrode, Junction
 
 
+MAX_THINNING = 1e9
+"""Largest factor by which the mesh thins a phase's Debye length next to an interface."""
+
+
 def _graded_fractions(t, h_left, h_right, h_max, growth, min_cells):
     """Fractions in [0, 1] with spacing h(x) = min(h_max, h_l + (g−1)x, h_r + (g−1)(t−x))."""
     slope = growth - 1.0
@@ -101,7 +105,9 @@ def _mesh_scales(junction: Junction):
             bulk = strength(jnp.zeros(()))
             ratio = jnp.sqrt(jnp.where(bulk > 0, jnp.maximum(peak / jnp.where(bulk > 0, bulk, 1.0),
                                                              1.0), 1.0))
-            ends_local.append(debye[p] / ratio)
+            # beyond a 1e9-fold thinning (|Δu| ≈ 41 k_BT) the layer is far past any site density (Boltzmann
+            # breaks down) and finer cells would fall below float64 resolution of positions
+            ends_local.append(debye[p] / jnp.minimum(ratio, MAX_THINNING))
             ends_step.append(jnp.abs(deviation) + extra)
         local.append(jnp.stack(ends_local))
         steps.append(jnp.stack(ends_step))

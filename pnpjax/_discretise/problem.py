@@ -308,12 +308,11 @@ def validate_state(junction: Junction, layout: Layout) -> None:
         volumes = np.asarray(volume_between(bounds[:-1], bounds[1:], junction.geometry))
         areas = np.asarray(area(bounds[1:-1], junction.geometry))
         sigma = np.array([float(i.sigma) for i in junction.interfaces]) / 1.602176634e-19
-        mobile_charge = sum(
-            layout.charge_factor[k] * float(amount[k]) * float(c_ref) * length_scale**d
-            for k in range(layout.n_potentials) if layout.closed[k]
-        )
-        net = mobile_charge + float(fixed @ volumes) + float(sigma @ areas)
-        scale = abs(mobile_charge) + float(np.abs(fixed) @ volumes) + float(np.abs(sigma) @ areas)
+        charges = [layout.charge_factor[k] * float(amount[k]) * float(c_ref) * length_scale**d
+                   for k in range(layout.n_potentials) if layout.closed[k]]
+        net = sum(charges) + float(fixed @ volumes) + float(sigma @ areas)
+        scale = (sum(map(abs, charges)) + float(np.abs(fixed) @ volumes)
+                 + float(np.abs(sigma) @ areas))
         if abs(net) > 1e-6 * scale:
             raise ValueError(
                 f"Closed: a closed system with field-free ends must be neutral, but the amounts, "
