@@ -20,6 +20,7 @@ from ._model.phase import Carrier as Carrier, Phase as Phase  # noqa: E402
 from ._model.species import Species as Species, parse_kroger_vink as parse_kroger_vink  # noqa: E402
 from ._model.state import Closed as Closed, ReferenceBulk as ReferenceBulk, Reservoir as Reservoir  # noqa: E402
 from ._results import EquilibriumSolution as EquilibriumSolution  # noqa: E402
+from ._solvers.capacitance import differential_capacitance as differential_capacitance  # noqa: E402
 from ._solvers.equilibrium import solve_equilibrium as solve_equilibrium  # noqa: E402
 from ._solvers.newton import Newton as Newton  # noqa: E402
 

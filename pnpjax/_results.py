@@ -188,45 +188,39 @@ def _profile_entries(problem: Problem):
     return np.array(nodes), np.array(sides)
 
 
+def _half_boxes_between(n: int, lo: int, hi: int):
+    """Masks of the half boxes covering the cells between nodes lo < hi: right halves of
+    nodes lo..hi−1 and left halves of nodes lo+1..hi."""
+    left, right = np.zeros(n), np.zeros(n)
+    right[lo:hi] = 1.0
+    left[lo + 1:hi + 1] = 1.0
+    return left, right
+
+
 def _side_sums(problem: Problem, box_left, box_right, x):
-    """Charge and charge-weighted distance on each side of each interface (scaled)."""
+    """Charge and charge-weighted mean distance on each side of each interface (scaled).
+
+    A side extends from the interface to the far end of its phase, or to the phase's middle
+    node when another interface bounds the phase there."""
     n_int = problem.interface_nodes.size
-    n_phase = problem.ln_density.shape[0]
-    starts = [0] + [int(j) for j in problem.interface_nodes]
-    ends = [int(j) for j in problem.interface_nodes] + [problem.n_nodes - 1]
-    excess = []
-    width = []
+    if not n_int:
+        return jnp.zeros((0, 2)), jnp.zeros((0, 2))
+    n = problem.n_nodes
+    bounds = [0] + [int(j) for j in problem.interface_nodes] + [n - 1]
+    excess, width = [], []
     for k in range(n_int):
-        node = int(problem.interface_nodes[k])
+        node = bounds[k + 1]
+        left_start = (bounds[k] + node) // 2 if k > 0 else bounds[k]
+        right_end = (node + bounds[k + 2]) // 2 if k < n_int - 1 else bounds[k + 2]
         sides = []
-        for side, p in ((0, k), (1, k + 1)):
-            a, b = starts[p], ends[p]
-            other_interface = (side == 0 and p > 0) or (side == 1 and p < n_phase - 1)
-            mid = (a + b) // 2 if other_interface else None
-            if side == 0:
-                lo = mid if mid is not None else a
-                weights_l = np.zeros(problem.n_nodes)
-                weights_r = np.zeros(problem.n_nodes)
-                weights_l[lo + 1:node + 1] = 1.0
-                weights_r[lo:node] = 1.0
-                if mid is not None:
-                    weights_l[mid] = 0.0
-            else:
-                hi = mid if mid is not None else b
-                weights_l = np.zeros(problem.n_nodes)
-                weights_r = np.zeros(problem.n_nodes)
-                weights_l[node + 1:hi + 1] = 1.0
-                weights_r[node:hi] = 1.0
-                if mid is not None:
-                    weights_r[mid] = 0.0
-            q = weights_l * box_left + weights_r * box_right
-            dist = jnp.abs(x - x[node])
-            total = q.sum()
-            sides.append((total, (jnp.abs(q) * dist).sum() / jnp.maximum(jnp.abs(q).sum(), 1e-300)))
+        for lo, hi in ((left_start, node), (node, right_end)):
+            mask_left, mask_right = _half_boxes_between(n, lo, hi)
+            q = mask_left * box_left + mask_right * box_right
+            distance = jnp.abs(x - x[node])
+            mean = (jnp.abs(q) * distance).sum() / jnp.maximum(jnp.abs(q).sum(), 1e-300)
+            sides.append((q.sum(), mean))
         excess.append(jnp.stack([s[0] for s in sides]))
         width.append(jnp.stack([s[1] for s in sides]))
-    if not excess:
-        return jnp.zeros((0, 2)), jnp.zeros((0, 2))
     return jnp.stack(excess), jnp.stack(width)
 
 

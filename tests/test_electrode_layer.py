@@ -59,6 +59,19 @@ def test_grahame_charge_and_capacitance(potential, gc_mesh):
     capacitance = jax.grad(lambda v: _solve(v, gc_mesh).boundary_charge[0])(potential)
     assert float(sigma) == pytest.approx(np.sqrt(8 * eps * KB * T * C0) * np.sinh(u0 / 2), rel=1e-4)
     assert float(capacitance) == pytest.approx(eps / LAM * np.cosh(u0 / 2), rel=1e-4)
+    same, solution = pj.differential_capacitance(electrode_cell(potential, C0, EPS_R), mesh=gc_mesh)
+    assert float(same) == pytest.approx(float(capacitance), rel=1e-12)
+    assert float(solution.boundary_charge[0]) == pytest.approx(float(sigma), rel=1e-14)
+
+
+def test_differential_capacitance_needs_an_electrode():
+    junction = pj.Junction([pj.Phase("el", eps_r=5.0, thickness=1e-8, carriers={
+        "A^•": pj.Carrier(0.0, 1e28), "B'": pj.Carrier(0.0, 1e28)})],
+        pj.Reservoir({"A^•": -0.2, "B'": -0.2}), left=pj.Electrode(0.1), right=pj.Symmetry())
+    with pytest.raises(ValueError, match="not an Electrode"):
+        pj.differential_capacitance(junction, side="right")
+    with pytest.raises(ValueError, match="side must be"):
+        pj.differential_capacitance(junction, side="top")
 
 
 def test_stern_layer_in_series():
