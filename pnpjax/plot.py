@@ -41,17 +41,23 @@ def _shade_phases(ax, solution, x_nm, xlim=None):
                     ha="center", va="bottom", fontsize=8)
 
 
+def _finish(ax, solution, x_nm, xlim, ylabel, legend):
+    _shade_phases(ax, solution, x_nm, xlim)
+    ax.set_xlabel("position (nm)")
+    ax.set_ylabel(ylabel)
+    if legend:
+        ax.legend(fontsize=8)
+    if xlim is not None:
+        ax.set_xlim(*xlim)
+    return ax
+
+
 def potential(solution, ax=None, *, origin=None, xlim=None):
     """Electrostatic potential φ (V) against position (nm)."""
     ax = _axes(ax)
     x = _x_nm(solution, origin)
     ax.plot(x, np.asarray(solution.phi), color="k")
-    _shade_phases(ax, solution, x, xlim)
-    ax.set_xlabel("position (nm)")
-    ax.set_ylabel("potential φ (V)")
-    if xlim is not None:
-        ax.set_xlim(*xlim)
-    return ax
+    return _finish(ax, solution, x, xlim, "potential φ (V)", legend=False)
 
 
 def concentrations(solution, ax=None, *, species=None, origin=None, xlim=None):
@@ -66,13 +72,7 @@ def concentrations(solution, ax=None, *, species=None, origin=None, xlim=None):
         c = np.where(c > 0, c, np.nan)
         if np.any(np.isfinite(c)):
             ax.semilogy(x, c, label=name, color=f"C{i}")
-    _shade_phases(ax, solution, x, xlim)
-    ax.set_xlabel("position (nm)")
-    ax.set_ylabel("concentration (m$^{-3}$)")
-    ax.legend(fontsize=8)
-    if xlim is not None:
-        ax.set_xlim(*xlim)
-    return ax
+    return _finish(ax, solution, x, xlim, "concentration (m$^{-3}$)", legend=True)
 
 
 def band_diagram(solution, ax=None, *, origin=None, xlim=None):
@@ -84,13 +84,7 @@ def band_diagram(solution, ax=None, *, origin=None, xlim=None):
         values = np.asarray(values)
         if np.any(np.isfinite(values)):
             ax.plot(x, values, style, label=label)
-    _shade_phases(ax, solution, x, xlim)
-    ax.set_xlabel("position (nm)")
-    ax.set_ylabel("energy (eV)")
-    ax.legend(fontsize=8)
-    if xlim is not None:
-        ax.set_xlim(*xlim)
-    return ax
+    return _finish(ax, solution, x, xlim, "energy (eV)", legend=True)
 
 
 def overview(solution, path=None, *, origin=None, xlim=None, title=None):
