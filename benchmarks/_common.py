@@ -63,7 +63,7 @@ def machine_info() -> dict:
         "device_kind": device.device_kind,
         "device_count": jax.device_count(),
         "x64": bool(jax.config.read("jax_enable_x64")),
-        # other processes compete for the cores: a load above ~0.5 makes timings unreliable
+        # includes this suite's own work of the last minute; see warn_if_busy
         "load_average_1min": os.getloadavg()[0],
     }
     try:
@@ -81,12 +81,15 @@ def machine_info() -> dict:
     return info
 
 
-def warn_if_busy(threshold: float = 1.0) -> None:
-    """Print a warning when other processes already load the machine (timings would suffer)."""
-    load = os.getloadavg()[0]
-    if load > threshold:
-        print(f"WARNING: 1-min load average is {load:.2f} on {os.cpu_count()} cores; other "
-              "processes compete for the CPU and the timings will be pessimistic")
+def warn_if_busy() -> None:
+    """Print a warning when the machine looks oversubscribed (load above the core count).
+
+    The 1-min load average also counts this suite's own work of the last minute (XLA uses every
+    core), so a value near the core count right after another benchmark is expected."""
+    load, cores = os.getloadavg()[0], os.cpu_count() or 1
+    if load > cores + 0.5:
+        print(f"WARNING: 1-min load average is {load:.2f} on {cores} cores; if other processes "
+              "are running, the timings will be pessimistic")
 
 
 def write_json(name: str, payload: dict) -> Path:

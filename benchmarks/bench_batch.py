@@ -237,8 +237,9 @@ def main(argv=None) -> dict:
     print(f"batched == loop over {result['loop_members_timed']} members (max |Δφ| = "
           f"{result['batch_vs_loop_max_abs_diff_V']:.1e} V); d(φ_sc)/d(Δμ) = "
           f"{result['grad_value']:.6f} (finite difference {result['grad_finite_difference']:.6f})")
-    path = write_json("batch", {"quick": args.quick, "targets": TARGETS, "result": result,
-                                "table": rows})
+    name = "batch_quick" if args.quick else "batch"
+    path = write_json(name, {"quick": args.quick, "targets": TARGETS, "result": result,
+                             "table": rows})
     print(f"wrote {path}")
     return result
 

@@ -189,10 +189,10 @@ class Mesh(eqx.Module):
         fractions = self.fractions
         for _ in range(times):
             fractions = tuple(
-                jnp.stack([f[:-1], 0.5 * (f[:-1] + f[1:])], axis=1).reshape(-1).tolist() + [1.0]
+                jnp.concatenate([jnp.stack([f[:-1], 0.5 * (f[:-1] + f[1:])], axis=1).reshape(-1),
+                                 f[-1:]])
                 for f in fractions
             )
-            fractions = tuple(jnp.asarray(f) for f in fractions)
         return Mesh(fractions=fractions, lengths=self.lengths, length_scale=self.length_scale)
 
     @classmethod

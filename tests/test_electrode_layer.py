@@ -168,3 +168,26 @@ def test_second_order_convergence():
         errors.append(np.max(np.abs(np.asarray(solution.phi) - exact)))
     ratios = np.array(errors[:-1]) / np.array(errors[1:])
     assert np.all((ratios > 3.6) & (ratios < 4.4)), ratios
+
+
+def test_richardson_extrapolation_is_fourth_order():
+    """`extrapolate=True` combines a mesh and its refinement into a fourth-order result."""
+    junction = electrode_cell(0.1, C0, EPS_R)
+    base = pj.Mesh.auto(junction, nodes_per_debye=5.0, growth=1.2)
+    u0 = 0.1 / KT
+    sigma_exact = np.sqrt(8 * EPS_R * EPS0 * KB * T * C0) * np.sinh(u0 / 2)
+    phi_errors, sigma_errors = [], []
+    for level in range(3):
+        solution = pj.solve_equilibrium(junction, mesh=base.refined(level), extrapolate=True)
+        x = np.asarray(solution.x)
+        exact = 4 * np.arctanh(np.tanh(u0 / 4) * np.exp(-x / LAM)) * KT
+        phi_errors.append(np.max(np.abs(np.asarray(solution.phi) - exact)))
+        sigma_errors.append(abs(float(solution.boundary_charge[0]) / sigma_exact - 1))
+        assert solution.x.shape[0] == base.refined(level).n_nodes
+    for errors in (phi_errors, sigma_errors):
+        ratios = np.array(errors[:-1]) / np.array(errors[1:])
+        assert np.all(ratios > 12), ratios
+    # gradients flow through both solves
+    capacitance = jax.grad(lambda v: pj.solve_equilibrium(
+        electrode_cell(v, C0, EPS_R), mesh=base.refined(2), extrapolate=True).boundary_charge[0])(0.1)
+    assert float(capacitance) == pytest.approx(EPS_R * EPS0 / LAM * np.cosh(u0 / 2), rel=1e-5)

@@ -42,3 +42,17 @@ def test_junction_spanning_thirty_decades(step):
     np.testing.assert_allclose(np.asarray(solution.space_charge_potential[0]),
                                [-step / 2, step / 2], rtol=1e-6)
     assert bool(jnp.all(jnp.isfinite(solution.phi)))
+
+
+@pytest.mark.parametrize("potential", [1.0, -1.0])
+def test_continuation_reaches_the_same_state(potential):
+    junction = electrode_cell(potential)
+    mesh = pj.Mesh.auto(junction)
+    direct = pj.solve_equilibrium(junction, mesh=mesh)
+    staged = pj.solve_equilibrium(junction, mesh=mesh, solver=pj.Newton(continuation_steps=4))
+    assert int(staged.result) == 0
+    assert int(staged.iterations) > int(direct.iterations)
+    np.testing.assert_allclose(np.asarray(staged.phi), np.asarray(direct.phi), rtol=1e-10,
+                               atol=1e-13)
+    with pytest.raises(ValueError, match="continuation_steps"):
+        pj.Newton(continuation_steps=-1)

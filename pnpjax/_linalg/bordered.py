@@ -5,16 +5,18 @@ $$\\begin{pmatrix} A & B \\\\ C & D \\end{pmatrix}\\begin{pmatrix} x \\\\ y \\en
 
 with A (N×N) tridiagonal and B (N×K), C (K×N), D (K×K) for a few global unknowns K (the
 electrochemical potentials of a closed system): solve $A[X, x_0] = [B, r]$ with one banded LU
-(`jax.lax.linalg.tridiagonal_solve`: LAPACK gtsv on CPU, cuSPARSE on GPU), then the K×K Schur
-complement $S = D - CX$. Cost O(N·K); no N×N matrix is ever formed.
+(LAPACK gtsv on CPU), then the K×K Schur
+complement $S = D - CX$. Cost O(N·K); no N×N matrix is ever formed. (On GPU the tridiagonal
+solves use cyclic reduction; see `tridiagonal.py`.)
 
 **Reference:** G. H. Golub and C. F. Van Loan, *Matrix Computations*, 4th ed., §4.3 and §3.2.
 """
 
 import equinox as eqx
 import jax.numpy as jnp
-from jax.lax.linalg import tridiagonal_solve
 from jaxtyping import Array, Float
+
+from .tridiagonal import solve_tridiagonal
 
 
 class BorderedTridiagonal(eqx.Module):
@@ -65,7 +67,7 @@ class BorderedTridiagonal(eqx.Module):
         upper = self.upper.at[-1].set(0.0)
         r, s = rhs[:n], rhs[n:]
         columns = jnp.concatenate([r[:, None], self.border_cols], axis=1)
-        solved = tridiagonal_solve(lower, self.diag, upper, columns)
+        solved = solve_tridiagonal(lower, self.diag, upper, columns)
         x0 = solved[:, 0]
         if k == 0:
             return x0

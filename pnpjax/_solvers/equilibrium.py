@@ -1,12 +1,13 @@
 """`solve_equilibrium`: the Poisson–Boltzmann equilibrium of a junction."""
 
 import equinox as eqx
+import jax.numpy as jnp
 
 from .._discretise.poisson import initial_guess
 from .._discretise.problem import build_problem
 from .._mesh import Mesh
 from .._model.junction import Junction
-from .._results import EquilibriumSolution, make_solution
+from .._results import EquilibriumSolution, make_solution, richardson
 from .newton import MAX_STEPS_REACHED, NONFINITE, Newton, implicit_solve
 
 
@@ -16,6 +17,7 @@ def solve_equilibrium(
     mesh: Mesh | None = None,
     solver: Newton = Newton(),
     throw: bool = True,
+    extrapolate: bool = False,
 ) -> EquilibriumSolution:
     """Solve for the thermodynamic equilibrium of `junction`.
 
@@ -36,6 +38,10 @@ def solve_equilibrium(
     - `solver`: `Newton` settings.
     - `throw`: raise if the solve fails (default). With `throw=False` inspect `result`,
       `iterations` and `residual` of the returned solution instead.
+    - `extrapolate`: also solve on `mesh.refined()` and return the Richardson extrapolation
+      $(4y_{h/2} - y_h)/3$ on `mesh`'s nodes: fourth-order accurate where the solution is
+      smooth, for about three times the cost of one solve. Results stay differentiable and
+      batchable; `iterations` is then the sum over both solves.
 
     **Returns:** an `EquilibriumSolution` (SI units, energies in eV).
 
@@ -46,13 +52,30 @@ def solve_equilibrium(
         raise TypeError(f"solve_equilibrium: expected a pnpjax.Junction, got {type(junction)}")
     if mesh is None:
         mesh = Mesh.auto(junction)
-    return _solve(junction, mesh, solver, throw)
+    return _solve(junction, mesh, solver, throw, extrapolate)
 
 
 @eqx.filter_jit
-def _solve(junction: Junction, mesh: Mesh, solver: Newton, throw: bool) -> EquilibriumSolution:
+def _solve(junction: Junction, mesh: Mesh, solver: Newton, throw: bool,
+           extrapolate: bool) -> EquilibriumSolution:
+    problem, y, stats = _solve_on(junction, mesh, solver, throw)
+    if not extrapolate:
+        return make_solution(problem, y, *stats, junction.temperature)
+    # the refined solve starts from the coarse solution, interpolated to the new midpoints
+    u, g_free = y[: problem.n_nodes], y[problem.n_nodes:]
+    interpolated = jnp.stack([u[:-1], 0.5 * (u[:-1] + u[1:])], axis=1).reshape(-1)
+    start = jnp.concatenate([interpolated, u[-1:], g_free])
+    fine_problem, y_fine, fine_stats = _solve_on(junction, mesh.refined(), solver, throw,
+                                                 start=start)
+    stats = (stats[0] + fine_stats[0], jnp.maximum(stats[1], fine_stats[1]),
+             jnp.maximum(stats[2], fine_stats[2]))
+    return richardson(problem, fine_problem, y, y_fine, stats, junction.temperature)
+
+
+def _solve_on(junction: Junction, mesh: Mesh, solver: Newton, throw: bool, start=None):
     problem = build_problem(junction, mesh)
-    y, iterations, rel, code = implicit_solve(problem, initial_guess, solver)
+    y0 = initial_guess(problem) if start is None else start
+    y, iterations, rel, code = implicit_solve(problem, y0, solver)
     if throw:
         y = eqx.error_if(
             y, code == MAX_STEPS_REACHED,
@@ -65,4 +88,4 @@ def _solve(junction: Junction, mesh: Mesh, solver: Newton, throw: bool) -> Equil
             "solve_equilibrium: the solve produced non-finite values. Re-run with throw=False "
             "to inspect; check for extreme inputs (energies of tens of eV, densities of 0).",
         )
-    return make_solution(problem, y, iterations, rel, code, junction.temperature)
+    return problem, y, (iterations, rel, code)

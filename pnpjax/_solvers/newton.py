@@ -42,16 +42,25 @@ class Newton(eqx.Module):
     - `atol`, `rtol`: converged when the undamped step satisfies
       $\\|\\delta\\|_\\infty \\le$ `atol` + `rtol`$\\,\\|y\\|_\\infty$ (units of k_BT/e).
     - `residual_tol`: largest relative residual accepted at convergence.
+    - `continuation_steps`: 0 (default) solves directly from the piecewise-neutral guess, which
+      converges from a cold start at ±1 V and across 30 decades of concentration. With K > 0,
+      electrode potentials and interface charges are ramped from their neutral values in K
+      stages, λ = 0, 1/K, ..., 1, each solved from the previous one; `iterations` then counts all
+      stages. Only the final stage enters the derivative.
     """
 
     max_steps: int = eqx.field(static=True, default=200)
     atol: float = eqx.field(static=True, default=1e-10)
     rtol: float = eqx.field(static=True, default=1e-12)
     residual_tol: float = eqx.field(static=True, default=1e-8)
+    continuation_steps: int = eqx.field(static=True, default=0)
 
     def __check_init__(self):
         if self.max_steps < 1:
             raise ValueError(f"Newton: max_steps must be >= 1, got {self.max_steps}")
+        if self.continuation_steps < 0:
+            raise ValueError(
+                f"Newton: continuation_steps must be >= 0, got {self.continuation_steps}")
         if not (self.atol > 0 and self.rtol >= 0 and self.residual_tol > 0):
             raise ValueError("Newton: atol and residual_tol must be > 0 and rtol >= 0")
 
@@ -113,18 +122,20 @@ def newton_iterate(problem, y0, solver: Newton):
     return y, iterations, rel, code
 
 
-def implicit_solve(problem, y0_fn, solver: Newton):
-    """Solve `residual(problem, y) = 0`, differentiable in every leaf of `problem` by the
-    implicit function theorem. `y0_fn(problem)` gives the starting point."""
+def implicit_solve(problem, y0, solver: Newton):
+    """Solve `residual(problem, y) = 0` from `y0`, differentiable in every leaf of `problem`
+    by the implicit function theorem (the starting point carries no derivative)."""
 
     @jax.custom_jvp
-    def solve(prob):
-        return newton_iterate(prob, jax.lax.stop_gradient(y0_fn(prob)), solver)
+    def solve(prob, start):
+        if solver.continuation_steps:
+            return _continuation(prob, start, solver)
+        return newton_iterate(prob, start, solver)
 
     @solve.defjvp
     def solve_jvp(primals, tangents):
-        (prob,), (dprob,) = primals, tangents
-        y, iterations, rel, code = solve(prob)
+        (prob, start), (dprob, _) = primals, tangents
+        y, iterations, rel, code = solve(prob, start)
         _, df = jax.jvp(lambda p: residual(p, y), (prob,), (dprob,))
         matrix = jacobian(prob, y)
         transposed = matrix.transpose()
@@ -138,4 +149,30 @@ def implicit_solve(problem, y0_fn, solver: Newton):
         return (y, iterations, rel, code), (dy, zeros_int(iterations), jnp.zeros_like(rel),
                                             zeros_int(code))
 
-    return solve(problem)
+    return solve(problem, jax.lax.stop_gradient(y0))
+
+
+def _continuation(problem, y0, solver: Newton):
+    """Ramp electrode potentials (from the neighbouring bulk potential of the guess) and
+    interface charges (from zero) over `solver.continuation_steps` stages."""
+    n = problem.n_nodes
+    start = jnp.stack([y0[1], y0[n - 2]])
+    target_boundary, target_sigma = problem.u_boundary, problem.sigma_node
+
+    def stage(carry, lam):
+        y, total = carry
+        staged = eqx.tree_at(lambda p: (p.u_boundary, p.sigma_node), problem,
+                             (start + lam * (target_boundary - start), lam * target_sigma))
+        y_start = y
+        for side, node in ((0, 0), (1, n - 1)):
+            if problem.dirichlet[side]:
+                y_start = y_start.at[node].set(staged.u_boundary[side])
+        y_new, iterations, _, code = newton_iterate(staged, y_start, solver)
+        return (y_new, total + iterations), code
+
+    steps = solver.continuation_steps
+    lams = jnp.arange(steps + 1, dtype=y0.dtype) / steps
+    (y, iterations), codes = jax.lax.scan(stage, (y0, jnp.array(0)), lams)
+    rel = relative_residual(problem, y)
+    code = jnp.where(jnp.all(codes == SUCCESS), codes[-1], jnp.max(codes))
+    return y, iterations, rel, code
