@@ -88,16 +88,22 @@ def warn_if_busy() -> None:
     core), so a value near the core count right after another benchmark is expected."""
     load, cores = os.getloadavg()[0], os.cpu_count() or 1
     if load > cores + 0.5:
-        print(f"WARNING: 1-min load average is {load:.2f} on {cores} cores; if other processes "
-              "are running, the timings will be pessimistic")
+        print(
+            f"WARNING: 1-min load average is {load:.2f} on {cores} cores; if other processes "
+            "are running, the timings will be pessimistic"
+        )
 
 
 def write_json(name: str, payload: dict) -> Path:
     """Write `payload` plus machine info to `benchmarks/results/<name>.json`."""
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     path = RESULTS_DIR / f"{name}.json"
-    document = {"benchmark": name, "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-                "machine": machine_info(), **payload}
+    document = {
+        "benchmark": name,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "machine": machine_info(),
+        **payload,
+    }
     path.write_text(json.dumps(document, indent=2, default=_jsonable) + "\n")
     return path
 

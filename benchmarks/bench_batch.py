@@ -29,8 +29,9 @@ import jax.numpy as jnp
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import pnpjax as pj  # noqa: E402
 from _common import print_table, time_call, warn_if_busy, write_json  # noqa: E402
+
+import pnpjax as pj  # noqa: E402
 
 DMU_RANGE = (0.1, 0.3)  # eV
 TARGETS = {"single_ms": 5.0, "batch_s": 5.0, "grad_ratio": 3.0}
@@ -40,12 +41,28 @@ QUICK = dict(batch_size=32, nodes=500, repeats=3)
 
 def make_junction(dmu):
     """Two-phase, four-species junction; `dmu` (eV) may be a traced scalar."""
-    a = pj.Phase("A", eps_r=10.0, thickness=None, carriers={
-        "Li_i^•": pj.Carrier(0.0, 1e28), "V_Li'": pj.Carrier(0.0, 1e28),
-        "e'": pj.Carrier(1.0, 1e25), "h^•": pj.Carrier(-1.0, 1e25)})
-    b = pj.Phase("B", eps_r=30.0, thickness=None, carriers={
-        "Li_i^•": pj.Carrier(dmu, 1e28), "V_Li'": pj.Carrier(-dmu / 2, 1e28),
-        "e'": pj.Carrier(1.2, 1e25), "h^•": pj.Carrier(-0.8, 1e25)})
+    a = pj.Phase(
+        "A",
+        eps_r=10.0,
+        thickness=None,
+        carriers={
+            "Li_i^•": pj.Carrier(0.0, 1e28),
+            "V_Li'": pj.Carrier(0.0, 1e28),
+            "e'": pj.Carrier(1.0, 1e25),
+            "h^•": pj.Carrier(-1.0, 1e25),
+        },
+    )
+    b = pj.Phase(
+        "B",
+        eps_r=30.0,
+        thickness=None,
+        carriers={
+            "Li_i^•": pj.Carrier(dmu, 1e28),
+            "V_Li'": pj.Carrier(-dmu / 2, 1e28),
+            "e'": pj.Carrier(1.2, 1e25),
+            "h^•": pj.Carrier(-0.8, 1e25),
+        },
+    )
     return pj.Junction([a, b], pj.Reservoir({"Li_i^•": -0.2, "V_Li'": -0.2}, fermi_level=0.0))
 
 
@@ -74,8 +91,12 @@ def forward(dmu, mesh):
     """Solve and return what depends on the Newton solution. (`built_in_potential` alone
     would not: it follows from bulk neutrality, and XLA would drop the Newton solve.)"""
     sol = pj.solve_equilibrium(make_junction(dmu), mesh=mesh)
-    return {"space_charge_potential": sol.space_charge_potential[0], "phi": sol.phi_nodes,
-            "iterations": sol.iterations, "result": sol.result}
+    return {
+        "space_charge_potential": sol.space_charge_potential[0],
+        "phi": sol.phi_nodes,
+        "iterations": sol.iterations,
+        "result": sol.result,
+    }
 
 
 def scalar(dmu, mesh):
@@ -113,8 +134,9 @@ def check_batch_matches_loop(batch_out, loop_out, n_checked):
         b = np.asarray(batch_out[key])[:n_checked]
         s = np.asarray(loop_out[key])
         np.testing.assert_allclose(b, s, rtol=1e-9, atol=1e-12, err_msg=key)
-    return float(np.max(np.abs(np.asarray(batch_out["phi"])[:n_checked]
-                               - np.asarray(loop_out["phi"]))))
+    return float(
+        np.max(np.abs(np.asarray(batch_out["phi"])[:n_checked] - np.asarray(loop_out["phi"])))
+    )
 
 
 def check_gradient(grad_fn, mesh, dmu=0.2, step=1e-5):
@@ -179,33 +201,61 @@ def run(batch_size: int, nodes: int, repeats: int, loop_members: int | None) -> 
 
 def summary_rows(r: dict) -> list[dict]:
     """The table: quantity, value, unit, baseline/ratio and target verdict."""
+
     def row(name, value, unit, target=None, ratio=None):
         met = None if target is None else value <= target
         return dict(quantity=name, value=value, unit=unit, ratio=ratio, target=target, met=met)
 
     return [
         row("nodes per solve", r["nodes"], ""),
-        row("Newton iterations (batch mean / max)",
-            f"{r['newton_iterations_mean']:.2f} / {r['newton_iterations_max']}", ""),
+        row(
+            "Newton iterations (batch mean / max)",
+            f"{r['newton_iterations_mean']:.2f} / {r['newton_iterations_max']}",
+            "",
+        ),
         row("first call (compile+run), one solve", r["single_first_call_s"], "s"),
         row("one unbatched solve", r["single_ms"], "ms", TARGETS["single_ms"]),
         row("first call (compile+run), batch", r["batch_first_call_s"], "s"),
         row(f"batch of {r['batch_size']} (vmap)", r["batch_s"], "s", TARGETS["batch_s"]),
-        row("  per solve in batch", r["batch_per_solve_ms"], "ms",
-            ratio=r["batch_per_solve_ms"] / r["single_ms"]),
-        row(f"Python loop of {r['batch_size']} (baseline)", r["loop_s"], "s",
-            ratio=r["batch_speedup_vs_loop"]),
+        row(
+            "  per solve in batch",
+            r["batch_per_solve_ms"],
+            "ms",
+            ratio=r["batch_per_solve_ms"] / r["single_ms"],
+        ),
+        row(
+            f"Python loop of {r['batch_size']} (baseline)",
+            r["loop_s"],
+            "s",
+            ratio=r["batch_speedup_vs_loop"],
+        ),
         row("forward, scalar output", r["scalar_ms"], "ms"),
-        row("jax.grad of it", r["grad_ms"], "ms", TARGETS["grad_ratio"] * r["scalar_ms"],
-            ratio=r["grad_ratio"]),
+        row(
+            "jax.grad of it",
+            r["grad_ms"],
+            "ms",
+            TARGETS["grad_ratio"] * r["scalar_ms"],
+            ratio=r["grad_ratio"],
+        ),
         row("batched forward, scalar", r["batch_scalar_s"], "s"),
-        row("vmap(jax.grad)", r["batch_grad_s"], "s", TARGETS["grad_ratio"] * r["batch_scalar_s"],
-            ratio=r["batch_grad_ratio"]),
+        row(
+            "vmap(jax.grad)",
+            r["batch_grad_s"],
+            "s",
+            TARGETS["grad_ratio"] * r["batch_scalar_s"],
+            ratio=r["batch_grad_ratio"],
+        ),
     ]
 
 
-COLUMNS = [("quantity", "quantity", "s"), ("value", "value", ".4g"), ("unit", "unit", "s"),
-           ("ratio", "ratio", ".3f"), ("target", "target", ".4g"), ("met", "met", "")]
+COLUMNS = [
+    ("quantity", "quantity", "s"),
+    ("value", "value", ".4g"),
+    ("unit", "unit", "s"),
+    ("ratio", "ratio", ".3f"),
+    ("target", "target", ".4g"),
+    ("met", "met", ""),
+]
 
 
 def parse_args(argv=None):
@@ -213,10 +263,18 @@ def parse_args(argv=None):
     parser.add_argument("--quick", action="store_true", help="small smoke run")
     parser.add_argument("--batch-size", type=int, default=None, help="members (default 1024)")
     parser.add_argument("--nodes", type=int, default=None, help="mesh nodes (default 2000)")
-    parser.add_argument("--repeats", type=int, default=None,
-                        help="timed repeats of batched calls (default 5; unbatched: 10x)")
-    parser.add_argument("--loop-members", type=int, default=None,
-                        help="members in the timed Python loop (default: the whole batch)")
+    parser.add_argument(
+        "--repeats",
+        type=int,
+        default=None,
+        help="timed repeats of batched calls (default 5; unbatched: 10x)",
+    )
+    parser.add_argument(
+        "--loop-members",
+        type=int,
+        default=None,
+        help="members in the timed Python loop (default: the whole batch)",
+    )
     return parser.parse_args(argv)
 
 
@@ -231,15 +289,20 @@ def main(argv=None) -> dict:
             settings[key] = getattr(args, key)
     result = run(**settings, loop_members=args.loop_members)
     rows = summary_rows(result)
-    print(f"Batched two-phase, four-species junctions on {jax.devices()[0].device_kind}: "
-          f"ratio column = per-solve batch/unbatched, loop/batch speed-up, grad/forward")
+    print(
+        f"Batched two-phase, four-species junctions on {jax.devices()[0].device_kind}: "
+        f"ratio column = per-solve batch/unbatched, loop/batch speed-up, grad/forward"
+    )
     print_table(rows, COLUMNS)
-    print(f"batched == loop over {result['loop_members_timed']} members (max |Δφ| = "
-          f"{result['batch_vs_loop_max_abs_diff_V']:.1e} V); d(φ_sc)/d(Δμ) = "
-          f"{result['grad_value']:.6f} (finite difference {result['grad_finite_difference']:.6f})")
+    print(
+        f"batched == loop over {result['loop_members_timed']} members (max |Δφ| = "
+        f"{result['batch_vs_loop_max_abs_diff_V']:.1e} V); d(φ_sc)/d(Δμ) = "
+        f"{result['grad_value']:.6f} (finite difference {result['grad_finite_difference']:.6f})"
+    )
     name = "batch_quick" if args.quick else "batch"
-    path = write_json(name, {"quick": args.quick, "targets": TARGETS, "result": result,
-                             "table": rows})
+    path = write_json(
+        name, {"quick": args.quick, "targets": TARGETS, "result": result, "table": rows}
+    )
     print(f"wrote {path}")
     return result
 

@@ -34,8 +34,9 @@ import numpy as np
 from scipy.integrate import solve_bvp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import pnpjax as pj  # noqa: E402
 from _common import print_table, time_call, warn_if_busy, write_json  # noqa: E402
+
+import pnpjax as pj  # noqa: E402
 
 TEMPERATURE = 298.15  # K
 EPS_R = 10.0
@@ -44,16 +45,34 @@ SITE_DENSITY = 1e27  # m^-3
 THERMAL_VOLTAGE = 8.617333262e-5 * TEMPERATURE  # V
 SCIPY_DOMAIN = 30.0  # Debye lengths
 SCIPY_TOLS = (1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-9)
-SCIPY_MESHES = (("uniform", 50), ("uniform", 200), ("uniform", 1000),
-                ("graded", 30), ("graded", 60), ("graded", 120))
-PNPJAX_FAMILIES = ((1.2, 3.0), (1.1, 4.0), (1.05, 6.0), (1.2, 5.0), (1.1, 5.0), (1.1, 10.0),
-                   (1.05, 10.0), (1.02, 10.0), (1.1, 20.0), (1.05, 20.0), (1.02, 20.0))
+SCIPY_MESHES = (
+    ("uniform", 50),
+    ("uniform", 200),
+    ("uniform", 1000),
+    ("graded", 30),
+    ("graded", 60),
+    ("graded", 120),
+)
+PNPJAX_FAMILIES = (
+    (1.2, 3.0),
+    (1.1, 4.0),
+    (1.05, 6.0),
+    (1.2, 5.0),
+    (1.1, 5.0),
+    (1.1, 10.0),
+    (1.05, 10.0),
+    (1.02, 10.0),
+    (1.1, 20.0),
+    (1.05, 20.0),
+    (1.02, 20.0),
+)
 MAX_REFINE = 7
 TARGET_ERROR = 1e-6
 TARGET_SPEEDUP = 10.0
 
-QUICK = dict(u0=(4.0, 20.0), target=1e-4, repeats=3, families=((1.05, 10.0),),
-             scipy_meshes=(("graded", 60),))
+QUICK = dict(
+    u0=(4.0, 20.0), target=1e-4, repeats=3, families=((1.05, 10.0),), scipy_meshes=(("graded", 60),)
+)
 
 
 # --- the problem -------------------------------------------------------------------------
@@ -73,12 +92,15 @@ def exact_u(xi, u0):
 def gc_junction(potential):
     """The electrolyte against an electrode at `potential` (V; may be traced)."""
     phase = pj.Phase(
-        "el", eps_r=EPS_R, thickness=None,
+        "el",
+        eps_r=EPS_R,
+        thickness=None,
         carriers={"A^•": pj.Carrier(0.0, SITE_DENSITY), "B'": pj.Carrier(0.0, SITE_DENSITY)},
     )
     state = pj.ReferenceBulk("el", {"A^•": BULK_CONCENTRATION, "B'": BULK_CONCENTRATION})
-    return pj.Junction([phase], state, left=pj.Electrode(potential), right=pj.Bulk(),
-                       temperature=TEMPERATURE)
+    return pj.Junction(
+        [phase], state, left=pj.Electrode(potential), right=pj.Bulk(), temperature=TEMPERATURE
+    )
 
 
 # --- pnpjax ------------------------------------------------------------------------------
@@ -100,10 +122,11 @@ def fresh_jit(extrapolate):
     iteration count. Returning the whole `EquilibriumSolution` (about 30 arrays) adds a fixed
     ~0.14 ms of output dispatch per call on this CPU, whatever the mesh; `TIME_FULL` records
     that variant too."""
+
     def profile(potential, mesh):
         solution = solve_gc(potential, mesh, extrapolate)
-        return {"x": solution.x_nodes, "phi": solution.phi_nodes,
-                "iterations": solution.iterations}
+        return {"x": solution.x_nodes, "phi": solution.phi_nodes, "iterations": solution.iterations}
+
     return jax.jit(profile)
 
 
@@ -150,8 +173,14 @@ def cheapest_in_family(u0, growth, nodes_per_debye, target, extrapolate):
     while k > 0 and error(k - 1) <= target:
         k -= 1
     mesh = pnpjax_mesh(u0, growth, nodes_per_debye, k)
-    return dict(growth=growth, nodes_per_debye=nodes_per_debye, refine=k, mesh=mesh,
-                nodes=mesh.n_nodes, error=error(k))
+    return dict(
+        growth=growth,
+        nodes_per_debye=nodes_per_debye,
+        refine=k,
+        mesh=mesh,
+        nodes=mesh.n_nodes,
+        error=error(k),
+    )
 
 
 def cheapest_pnpjax(u0, target, families, extrapolate):
@@ -198,8 +227,9 @@ def scipy_solve(u0, x0, tol):
     guess = np.vstack([u0 * np.exp(-x0), -u0 * np.exp(-x0)])
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
-        return solve_bvp(fun, bc, x0, guess, fun_jac=fun_jac, bc_jac=bc_jac, tol=tol,
-                         max_nodes=200_000)
+        return solve_bvp(
+            fun, bc, x0, guess, fun_jac=fun_jac, bc_jac=bc_jac, tol=tol, max_nodes=200_000
+        )
 
 
 def scipy_error(sol, u0) -> float:
@@ -218,8 +248,13 @@ def cheapest_scipy(u0, target, meshes, repeats):
             error = scipy_error(sol, u0)
             if error <= target:
                 timing = time_call(scipy_solve, u0, x0, tol, repeats=repeats, first=False)
-                run = dict(initial_mesh=f"{kind} {n}", tol=tol, nodes=int(sol.x.size),
-                           error=error, time_s=timing["median_s"])
+                run = dict(
+                    initial_mesh=f"{kind} {n}",
+                    tol=tol,
+                    nodes=int(sol.x.size),
+                    error=error,
+                    time_s=timing["median_s"],
+                )
                 if best is None or run["time_s"] < best["time_s"]:
                     best = run
                 break
@@ -235,30 +270,46 @@ def benchmark_u0(u0, target, repeats, families, scipy_meshes) -> dict:
         pnp = cheapest_pnpjax(u0, target, families, extrapolate)
         if pnp is None:
             continue
-        timing = time_call(fresh_jit(extrapolate), u0 * THERMAL_VOLTAGE, pnp["mesh"],
-                           repeats=repeats)
-        full = time_call(fresh_jit_full(extrapolate), u0 * THERMAL_VOLTAGE, pnp["mesh"],
-                         repeats=repeats)
+        timing = time_call(
+            fresh_jit(extrapolate), u0 * THERMAL_VOLTAGE, pnp["mesh"], repeats=repeats
+        )
+        full = time_call(
+            fresh_jit_full(extrapolate), u0 * THERMAL_VOLTAGE, pnp["mesh"], repeats=repeats
+        )
         row[f"{prefix}_full_time_s"] = full["median_s"]
         # an extrapolated solve also solves on the refined mesh (2n − 1 nodes)
         solved_nodes = pnp["nodes"] + (2 * pnp["nodes"] - 1 if extrapolate else 0)
-        row.update({f"{prefix}_nodes": solved_nodes, f"{prefix}_error": pnp["error"],
-                    f"{prefix}_mesh": f"g={pnp['growth']} npd={pnp['nodes_per_debye']:g} "
-                                      f"ref={pnp['refine']}",
-                    f"{prefix}_first_s": timing["first_s"], f"{prefix}_time_s": timing["median_s"],
-                    f"{prefix}_iterations": int(timing["value"]["iterations"])})
+        row.update(
+            {
+                f"{prefix}_nodes": solved_nodes,
+                f"{prefix}_error": pnp["error"],
+                f"{prefix}_mesh": f"g={pnp['growth']} npd={pnp['nodes_per_debye']:g} "
+                f"ref={pnp['refine']}",
+                f"{prefix}_first_s": timing["first_s"],
+                f"{prefix}_time_s": timing["median_s"],
+                f"{prefix}_iterations": int(timing["value"]["iterations"]),
+            }
+        )
     sci = cheapest_scipy(u0, target, scipy_meshes, repeats)
     if sci is not None:
-        row.update(scipy_nodes=sci["nodes"], scipy_error=sci["error"],
-                   scipy_setting=f"{sci['initial_mesh']} tol={sci['tol']:.0e}",
-                   scipy_time_s=sci["time_s"])
+        row.update(
+            scipy_nodes=sci["nodes"],
+            scipy_error=sci["error"],
+            scipy_setting=f"{sci['initial_mesh']} tol={sci['tol']:.0e}",
+            scipy_time_s=sci["time_s"],
+        )
         for prefix in ("pnpjax", "plain"):
             if f"{prefix}_time_s" in row:
                 row[f"{prefix}_speedup"] = row["scipy_time_s"] / row[f"{prefix}_time_s"]
         if "pnpjax_speedup" in row:
             row["meets_target"] = row["pnpjax_speedup"] >= TARGET_SPEEDUP
-    for key in ("pnpjax_time_s", "plain_time_s", "scipy_time_s", "pnpjax_first_s",
-                "pnpjax_full_time_s"):
+    for key in (
+        "pnpjax_time_s",
+        "plain_time_s",
+        "scipy_time_s",
+        "pnpjax_first_s",
+        "pnpjax_full_time_s",
+    ):
         if key in row:
             row[key.replace("_s", "_ms")] = 1e3 * row[key]
     return row
@@ -287,10 +338,19 @@ COLUMNS = [
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="small smoke run")
-    parser.add_argument("--target", type=float, default=None,
-                        help=f"max nodal error in k_BT/e (default {TARGET_ERROR:g})")
-    parser.add_argument("--u0", type=float, nargs="+", default=None,
-                        help="electrode potentials in k_BT/e (default 4 8 12 16 20)")
+    parser.add_argument(
+        "--target",
+        type=float,
+        default=None,
+        help=f"max nodal error in k_BT/e (default {TARGET_ERROR:g})",
+    )
+    parser.add_argument(
+        "--u0",
+        type=float,
+        nargs="+",
+        default=None,
+        help="electrode potentials in k_BT/e (default 4 8 12 16 20)",
+    )
     parser.add_argument("--repeats", type=int, default=None, help="timed repeats (default 20)")
     return parser.parse_args(argv)
 
@@ -298,28 +358,46 @@ def parse_args(argv=None):
 def main(argv=None) -> dict:
     args = parse_args(argv)
     warn_if_busy()
-    settings = dict(u0=(4.0, 8.0, 12.0, 16.0, 20.0), target=TARGET_ERROR, repeats=20,
-                    families=PNPJAX_FAMILIES, scipy_meshes=SCIPY_MESHES)
+    settings = dict(
+        u0=(4.0, 8.0, 12.0, 16.0, 20.0),
+        target=TARGET_ERROR,
+        repeats=20,
+        families=PNPJAX_FAMILIES,
+        scipy_meshes=SCIPY_MESHES,
+    )
     if args.quick:
         settings.update(QUICK)
     for key in ("target", "u0", "repeats"):
         if getattr(args, key) is not None:
             settings[key] = getattr(args, key)
-    print(f"Gouy–Chapman work–precision: error = max |u_num − u_exact| over the solver's "
-          f"nodes, in k_BT/e; target {settings['target']:g}")
-    rows = [benchmark_u0(u0, settings["target"], settings["repeats"], settings["families"],
-                         settings["scipy_meshes"]) for u0 in settings["u0"]]
+    print(
+        f"Gouy–Chapman work–precision: error = max |u_num − u_exact| over the solver's "
+        f"nodes, in k_BT/e; target {settings['target']:g}"
+    )
+    rows = [
+        benchmark_u0(
+            u0,
+            settings["target"],
+            settings["repeats"],
+            settings["families"],
+            settings["scipy_meshes"],
+        )
+        for u0 in settings["u0"]
+    ]
     print_table(rows, COLUMNS)
-    path = write_json("gouy_chapman_quick" if args.quick else "gouy_chapman", {
-        "quick": args.quick,
-        "error_definition": "max over the solver's nodes of |u_num - u_exact|, "
-                            "u in units of k_BT/e (absolute)",
-        "target_error": settings["target"],
-        "target_speedup": TARGET_SPEEDUP,
-        "repeats": settings["repeats"],
-        "scipy_domain_debye_lengths": SCIPY_DOMAIN,
-        "rows": rows,
-    })
+    path = write_json(
+        "gouy_chapman_quick" if args.quick else "gouy_chapman",
+        {
+            "quick": args.quick,
+            "error_definition": "max over the solver's nodes of |u_num - u_exact|, "
+            "u in units of k_BT/e (absolute)",
+            "target_error": settings["target"],
+            "target_speedup": TARGET_SPEEDUP,
+            "repeats": settings["repeats"],
+            "scipy_domain_debye_lengths": SCIPY_DOMAIN,
+            "rows": rows,
+        },
+    )
     print(f"wrote {path}")
     return {"rows": rows}
 

@@ -24,10 +24,16 @@ def fine(junction):
 
 
 def cell(v):
-    el = pj.Phase("el", eps_r=EPS_R, carriers={"A^•": pj.Carrier(0.0, 1e28),
-                                               "B'": pj.Carrier(0.0, 1e28)})
-    return pj.Junction([el], pj.ReferenceBulk("el", {"A^•": C0, "B'": C0}),
-                       left=pj.Electrode(v), right=pj.Bulk(), temperature=T)
+    el = pj.Phase(
+        "el", eps_r=EPS_R, carriers={"A^•": pj.Carrier(0.0, 1e28), "B'": pj.Carrier(0.0, 1e28)}
+    )
+    return pj.Junction(
+        [el],
+        pj.ReferenceBulk("el", {"A^•": C0, "B'": C0}),
+        left=pj.Electrode(v),
+        right=pj.Bulk(),
+        temperature=T,
+    )
 
 
 def debye_hueckel():
@@ -54,16 +60,22 @@ def gouy_chapman():
         cap = jax.grad(lambda w: pj.solve_equilibrium(cell(w), mesh=mesh).boundary_charge[0])(v)
         out[f"Grahame σ at {v} V (rel)"] = abs(float(s.boundary_charge[0]) / sigma - 1)
         out[f"C = (ε/λ)cosh(u0/2) at {v} V (rel)"] = abs(
-            float(cap) / (EPS_R * EPS0 / LAM * np.cosh(u0 / 2)) - 1)
+            float(cap) / (EPS_R * EPS0 / LAM * np.cosh(u0 / 2)) - 1
+        )
     return out
 
 
 def two_phase():
     def phase(name, eps, mu_c, mu_a):
-        return pj.Phase(name, eps_r=eps, carriers={"A^•": pj.Carrier(mu_c, 1e28),
-                                                   "B'": pj.Carrier(mu_a, 1e28)})
-    j = pj.Junction([phase("L", 10.0, 0.0, 0.0), phase("R", 30.0, 0.15, -0.05)],
-                    pj.Reservoir({"A^•": -0.3, "B'": -0.3}), temperature=T)
+        return pj.Phase(
+            name, eps_r=eps, carriers={"A^•": pj.Carrier(mu_c, 1e28), "B'": pj.Carrier(mu_a, 1e28)}
+        )
+
+    j = pj.Junction(
+        [phase("L", 10.0, 0.0, 0.0), phase("R", 30.0, 0.15, -0.05)],
+        pj.Reservoir({"A^•": -0.3, "B'": -0.3}),
+        temperature=T,
+    )
     s = pj.solve_equilibrium(j, mesh=fine(j))
     c1, c2 = np.asarray(s.bulk_concentration[:, 0])
     u1 = float(s.space_charge_potential[0, 0]) / KT
@@ -76,23 +88,33 @@ def built_in():
     nc, nv, eg, n = 2.8e25, 1.04e25, 1.12, 1e23
 
     def si(name, doping):
-        return pj.Phase(name, eps_r=11.7, carriers={"e'": pj.Carrier(eg / 2, nc),
-                                                    "h^•": pj.Carrier(-eg / 2, nv)},
-                        background_charge=doping)
+        return pj.Phase(
+            name,
+            eps_r=11.7,
+            carriers={"e'": pj.Carrier(eg / 2, nc), "h^•": pj.Carrier(-eg / 2, nv)},
+            background_charge=doping,
+        )
+
     j = pj.Junction([si("p", -n), si("n", n)], pj.Reservoir(fermi_level=0.0), temperature=T)
     s = pj.solve_equilibrium(j, mesh=fine(j))
     v_bi = KT * np.log(n * n / (nc * nv * np.exp(-eg / KT)))
     charge = np.abs(np.asarray(s.excess_charge[0]))
     width = charge.sum() / (E * n)
     w_exact = np.sqrt(2 * 11.7 * EPS0 * (float(s.built_in_potential[0]) - 2 * KT) * 2 / (E * n))
-    a = pj.Phase("A", eps_r=10.0, carriers={"Li_i^•": pj.Carrier(0.0, 1e28)}, background_charge=-1e24)
-    b = pj.Phase("B", eps_r=20.0, carriers={"Li_i^•": pj.Carrier(0.25, 1e28)},
-                 background_charge=-3e25)
-    s2 = pj.solve_equilibrium(pj.Junction([a, b], pj.ReferenceBulk("A", {"Li_i^•": 1e24}),
-                                          temperature=T))
+    a = pj.Phase(
+        "A", eps_r=10.0, carriers={"Li_i^•": pj.Carrier(0.0, 1e28)}, background_charge=-1e24
+    )
+    b = pj.Phase(
+        "B", eps_r=20.0, carriers={"Li_i^•": pj.Carrier(0.25, 1e28)}, background_charge=-3e25
+    )
+    s2 = pj.solve_equilibrium(
+        pj.Junction([a, b], pj.ReferenceBulk("A", {"Li_i^•": 1e24}), temperature=T)
+    )
     shared = -0.25 + KT * np.log(1e24 / 3e25)
     return {
-        "shared ion e z Δφ = Δμ° + kT ln(c1/c2) (rel)": abs(float(s2.built_in_potential[0]) / shared - 1),
+        "shared ion e z Δφ = Δμ° + kT ln(c1/c2) (rel)": abs(
+            float(s2.built_in_potential[0]) / shared - 1
+        ),
         "pn V_bi = kT/e ln(NA ND/ni²) (rel)": abs(float(s.built_in_potential[0]) / v_bi - 1),
         "pn depletion width W (rel, with 2kT/e)": abs(width / w_exact - 1),
     }
@@ -102,10 +124,19 @@ def mott_schottky():
     n = 1e24
 
     def ms(v):
-        ph = pj.Phase("s", eps_r=EPS_R, carriers={"Li_i^•": pj.Carrier(0.0, 1e28),
-                                                  "A'": pj.Carrier(density=n, mobile=False)})
-        return pj.Junction([ph], pj.ReferenceBulk("s", {"Li_i^•": n}), left=pj.Electrode(v),
-                           right=pj.Bulk(), temperature=T)
+        ph = pj.Phase(
+            "s",
+            eps_r=EPS_R,
+            carriers={"Li_i^•": pj.Carrier(0.0, 1e28), "A'": pj.Carrier(density=n, mobile=False)},
+        )
+        return pj.Junction(
+            [ph],
+            pj.ReferenceBulk("s", {"Li_i^•": n}),
+            left=pj.Electrode(v),
+            right=pj.Bulk(),
+            temperature=T,
+        )
+
     mesh = fine(ms(1.0))
     v = 1.0
     u0 = v / KT
@@ -116,19 +147,27 @@ def mott_schottky():
     inside = x < 0.8 * w
     parabola = np.max(np.abs(np.asarray(s.phi)[inside] - v * (1 - x[inside] / w) ** 2)) / v
     return {
-        "σ = √(2εkTN(e^-u0+u0-1)) at 1 V (rel)": abs(float(s.boundary_charge[0]) / np.sqrt(
-            2 * EPS_R * EPS0 * KB * T * n * (np.exp(-u0) + u0 - 1)) - 1),
-        "C = √(eεN/(2(φ0-kT/e))) at 1 V (rel)": abs(cap / np.sqrt(
-            E * EPS_R * EPS0 * n / (2 * (v - KT))) - 1),
+        "σ = √(2εkTN(e^-u0+u0-1)) at 1 V (rel)": abs(
+            float(s.boundary_charge[0])
+            / np.sqrt(2 * EPS_R * EPS0 * KB * T * n * (np.exp(-u0) + u0 - 1))
+            - 1
+        ),
+        "C = √(eεN/(2(φ0-kT/e))) at 1 V (rel)": abs(
+            cap / np.sqrt(E * EPS_R * EPS0 * n / (2 * (v - KT))) - 1
+        ),
         "φ0(1-x/w)² for x < 0.8w (max abs / φ0; depletion approx.)": float(parabola),
     }
 
 
 def main():
     rows = []
-    for item, fn in (("1 Debye–Hückel", debye_hueckel), ("2–3 Gouy–Chapman, Grahame", gouy_chapman),
-                     ("4 two-phase Gouy–Chapman", two_phase), ("5 built-in potentials", built_in),
-                     ("6 Mott–Schottky", mott_schottky)):
+    for item, fn in (
+        ("1 Debye–Hückel", debye_hueckel),
+        ("2–3 Gouy–Chapman, Grahame", gouy_chapman),
+        ("4 two-phase Gouy–Chapman", two_phase),
+        ("5 built-in potentials", built_in),
+        ("6 Mott–Schottky", mott_schottky),
+    ):
         for name, error in fn().items():
             rows.append({"item": item, "check": name, "error": error})
     print("| VALIDATION item | closed form | measured error |")

@@ -5,6 +5,8 @@ A mesh stores, per phase, the fractional positions of its nodes in [0, 1]; node 
 serves a whole batch of junctions. Interfaces are nodes shared by two phases.
 """
 
+import functools
+
 import equinox as eqx
 import jax
 import jax.numpy as jnp
@@ -13,7 +15,6 @@ from jaxtyping import Array
 
 from ._constants import BOLTZMANN_EV, VACUUM_PERMITTIVITY
 from ._model.junction import Electrode, Junction
-
 
 MAX_THINNING = 1e9
 """Largest factor by which the mesh thins a phase's Debye length next to an interface."""
@@ -26,8 +27,9 @@ def _graded_fractions(t, h_left, h_right, h_max, growth, min_cells):
     h_right = np.inf if h_right is None else h_right
 
     def spacing(x):
-        return np.minimum.reduce([np.full_like(x, h_max), h_left + slope * x,
-                                  h_right + slope * (t - x)])
+        return np.minimum.reduce(
+            [np.full_like(x, h_max), h_left + slope * x, h_right + slope * (t - x)]
+        )
 
     finest = min(h_left, h_right, h_max)
     start = min(finest / 20, t / 1e4)
@@ -57,6 +59,13 @@ def _far_potential(junction, layout, u_b, kT, p: int, side: int):
             return u_b[q]
 
 
+def _screening_strength(mobile, z, bulk_c, deviation):
+    """Σ z² c of the mobile carriers where the potential deviates by `deviation` (k_BT/e) from
+    the bulk: the inverse square of the local screening length, up to ε."""
+    boltzmann = jnp.exp(jnp.clip(-z * deviation, -300, 300))
+    return jnp.where(mobile, z**2 * bulk_c * boltzmann, 0.0).sum()
+
+
 @eqx.filter_jit
 def _mesh_scales(junction: Junction):
     """Per phase: Debye length (m), screening lengths at its left and right ends (m) at the
@@ -72,8 +81,9 @@ def _mesh_scales(junction: Junction):
 
     provisional = Mesh(
         fractions=tuple(jnp.linspace(0.0, 1.0, 41) for _ in junction.phases),
-        lengths=tuple(None if p.thickness is not None else jnp.asarray(1e-6)
-                      for p in junction.phases),
+        lengths=tuple(
+            None if p.thickness is not None else jnp.asarray(1e-6) for p in junction.phases
+        ),
         length_scale=jnp.asarray(1e-9),
     )
     problem = build_problem(junction, provisional)
@@ -94,19 +104,19 @@ def _mesh_scales(junction: Junction):
                 # Grahame: the potential a free surface charge σ_f induces on its own
                 eps = VACUUM_PERMITTIVITY * phase.eps_r
                 lam = jnp.where(jnp.isfinite(debye[p]), debye[p], 0.0)
-                extra = 2 * jnp.arcsinh(jnp.abs(junction.interfaces[k].sigma) * lam
-                                        / (2 * eps * kT))
+                extra = 2 * jnp.arcsinh(
+                    jnp.abs(junction.interfaces[k].sigma) * lam / (2 * eps * kT)
+                )
             else:
                 extra = jnp.zeros(())
-            strength = lambda d: jnp.where(  # noqa: E731
-                layout.mobile[p], z**2 * bulk_c[p] * jnp.exp(jnp.clip(-z * d, -300, 300)), 0.0
-            ).sum()
+            strength = functools.partial(_screening_strength, layout.mobile[p], z, bulk_c[p])
             peak = jnp.maximum(strength(deviation + extra), strength(deviation - extra))
             bulk = strength(jnp.zeros(()))
-            ratio = jnp.sqrt(jnp.where(bulk > 0, jnp.maximum(peak / jnp.where(bulk > 0, bulk, 1.0),
-                                                             1.0), 1.0))
-            # beyond a 1e9-fold thinning (|Δu| ≈ 41 k_BT) the layer is far past any site density (Boltzmann
-            # breaks down) and finer cells would fall below float64 resolution of positions
+            ratio = jnp.sqrt(
+                jnp.where(bulk > 0, jnp.maximum(peak / jnp.where(bulk > 0, bulk, 1.0), 1.0), 1.0)
+            )
+            # beyond a 1e9-fold thinning (|Δu| ≈ 41 k_BT) the layer is far past any site density
+            # (Boltzmann breaks down) and finer cells would fall below float64 resolution
             ends_local.append(debye[p] / jnp.minimum(ratio, MAX_THINNING))
             ends_step.append(jnp.abs(deviation) + extra)
         local.append(jnp.stack(ends_local))
@@ -121,8 +131,11 @@ def _batched_scales(junction: Junction):
     axes = jax.tree_util.tree_map(lambda leaf: 0 if jnp.ndim(leaf) > 0 else None, junction)
     debye, local, steps = jax.vmap(_mesh_scales, in_axes=(axes,))(junction)
     # the mesh must serve every member: finest resolution, largest steps
-    return (np.min(np.asarray(debye), 0), np.min(np.asarray(local), 0),
-            np.max(np.asarray(steps), 0))
+    return (
+        np.min(np.asarray(debye), 0),
+        np.min(np.asarray(local), 0),
+        np.max(np.asarray(steps), 0),
+    )
 
 
 def _require_concrete(junction: Junction):
@@ -163,8 +176,10 @@ class Mesh(eqx.Module):
 
     def thicknesses(self, junction: Junction) -> list:
         """Thickness (m) of each phase: the phase's own, or the mesh's chosen length."""
-        return [p.thickness if p.thickness is not None else self.lengths[i]
-                for i, p in enumerate(junction.phases)]
+        return [
+            p.thickness if p.thickness is not None else self.lengths[i]
+            for i, p in enumerate(junction.phases)
+        ]
 
     def nodes(self, junction: Junction):
         """Node positions `x` (m, differentiable in thicknesses and origin) and the phase index
@@ -180,8 +195,9 @@ class Mesh(eqx.Module):
             piece = start + thickness * f
             pieces.append(piece if p == 0 else piece[1:])
             start = start + thickness
-        edge_phase = np.concatenate([np.full(f.shape[0] - 1, p)
-                                     for p, f in enumerate(self.fractions)])
+        edge_phase = np.concatenate(
+            [np.full(f.shape[0] - 1, p) for p, f in enumerate(self.fractions)]
+        )
         return jnp.concatenate(pieces), edge_phase
 
     def refined(self, times: int = 1) -> "Mesh":
@@ -189,8 +205,9 @@ class Mesh(eqx.Module):
         fractions = self.fractions
         for _ in range(times):
             fractions = tuple(
-                jnp.concatenate([jnp.stack([f[:-1], 0.5 * (f[:-1] + f[1:])], axis=1).reshape(-1),
-                                 f[-1:]])
+                jnp.concatenate(
+                    [jnp.stack([f[:-1], 0.5 * (f[:-1] + f[1:])], axis=1).reshape(-1), f[-1:]]
+                )
                 for f in fractions
             )
         return Mesh(fractions=fractions, lengths=self.lengths, length_scale=self.length_scale)
@@ -210,7 +227,8 @@ class Mesh(eqx.Module):
         Next to an interface or electrode the spacing is λ_loc/`nodes_per_debye`, with λ_loc the
         screening length at the largest accumulation the potential step there allows
         (λ·e^{−|Δu|/2} for full accumulation, λ for depletion); it grows linearly by `growth` − 1
-        per unit distance, so cells stay smooth (second-order accuracy). A semi-infinite phase gets a
+        per unit distance, so cells stay smooth (second-order accuracy). A semi-infinite phase gets
+        a
         length of `bulk_debye_lengths` Debye lengths plus four depletion widths λ√(2Δu).
         Works on a batched junction (leaves with a leading axis): the mesh then serves every
         member.
@@ -253,12 +271,19 @@ class Mesh(eqx.Module):
             else:
                 h_left = h_right = None
                 h_max = t / min_cells
-            fractions.append(jnp.asarray(_graded_fractions(t, h_left, h_right, h_max, growth,
-                                                           min_cells)))
-        scale = float(finite.min()) if finite.size else float(sum(
-            t if t is not None else float(lengths[i]) for i, t in enumerate(thicknesses)))
-        return cls(fractions=tuple(fractions), lengths=tuple(lengths),
-                   length_scale=jnp.asarray(scale))
+            fractions.append(
+                jnp.asarray(_graded_fractions(t, h_left, h_right, h_max, growth, min_cells))
+            )
+        scale = (
+            float(finite.min())
+            if finite.size
+            else float(
+                sum(t if t is not None else float(lengths[i]) for i, t in enumerate(thicknesses))
+            )
+        )
+        return cls(
+            fractions=tuple(fractions), lengths=tuple(lengths), length_scale=jnp.asarray(scale)
+        )
 
     @classmethod
     def from_nodes(cls, junction: Junction, x, *, length_scale: float | None = None) -> "Mesh":
@@ -288,13 +313,18 @@ class Mesh(eqx.Module):
                     f"Mesh.from_nodes: phase {phase.name!r} spans [{start:.6g}, {end:.6g}] m; "
                     "both ends must be nodes of x"
                 )
-            fractions.append(jnp.asarray((x[i0:i1 + 1] - start) / (end - start)))
+            fractions.append(jnp.asarray((x[i0 : i1 + 1] - start) / (end - start)))
             start = end
         if not np.isclose(start, x[-1], rtol=1e-9):
-            raise ValueError(f"Mesh.from_nodes: x ends at {x[-1]} m but the phases end at {start} m")
+            raise ValueError(
+                f"Mesh.from_nodes: x ends at {x[-1]} m but the phases end at {start} m"
+            )
         if length_scale is None:
             debye = _batched_scales(junction)[0]
             finite = debye[np.isfinite(debye)]
             length_scale = float(finite.min()) if finite.size else float(x[-1] - x[0])
-        return cls(fractions=tuple(fractions), lengths=tuple(lengths),
-                   length_scale=jnp.asarray(length_scale))
+        return cls(
+            fractions=tuple(fractions),
+            lengths=tuple(lengths),
+            length_scale=jnp.asarray(length_scale),
+        )

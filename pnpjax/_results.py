@@ -9,11 +9,11 @@ from jaxtyping import Array, Float, Int
 
 from ._constants import ELEMENTARY_CHARGE, VACUUM_PERMITTIVITY
 from ._discretise.poisson import (
+    amount_weights,
     bulk_concentrations,
     charge_density,
     concentrations,
     debye_lengths,
-    amount_weights,
     full_potentials,
     split,
 )
@@ -135,8 +135,9 @@ class EquilibriumSolution(eqx.Module):
             "iterations": int(self.iterations),
             "relative_residual": float(self.residual),
             "nodes": int(self.x_nodes.shape[0]),
-            "electrochemical_potentials_eV": dict(zip(
-                self.potential_keys, map(float, np.asarray(self.electrochemical_potentials)))),
+            "electrochemical_potentials_eV": dict(
+                zip(self.potential_keys, map(float, np.asarray(self.electrochemical_potentials)))
+            ),
             "phases": {},
             "interfaces": [],
         }
@@ -144,17 +145,20 @@ class EquilibriumSolution(eqx.Module):
             out["phases"][name] = {
                 "bulk_potential_V": float(self.bulk_potential[p]),
                 "debye_length_m": float(self.debye_length[p]),
-                "bulk_concentration_m-3": dict(zip(
-                    self.species, map(float, np.asarray(self.bulk_concentration[p])))),
+                "bulk_concentration_m-3": dict(
+                    zip(self.species, map(float, np.asarray(self.bulk_concentration[p])))
+                ),
             }
         for k in range(self.interface_potential.shape[0]):
-            out["interfaces"].append({
-                "between": [self.phase_names[k], self.phase_names[k + 1]],
-                "built_in_potential_V": float(self.built_in_potential[k]),
-                "space_charge_potential_V": list(map(float, self.space_charge_potential[k])),
-                "excess_charge_C_m-2": list(map(float, self.excess_charge[k])),
-                "layer_width_m": list(map(float, self.layer_width[k])),
-            })
+            out["interfaces"].append(
+                {
+                    "between": [self.phase_names[k], self.phase_names[k + 1]],
+                    "built_in_potential_V": float(self.built_in_potential[k]),
+                    "space_charge_potential_V": list(map(float, self.space_charge_potential[k])),
+                    "excess_charge_C_m-2": list(map(float, self.excess_charge[k])),
+                    "layer_width_m": list(map(float, self.layer_width[k])),
+                }
+            )
         return out
 
     def to_csv(self, path) -> None:
@@ -193,7 +197,7 @@ def _half_boxes_between(n: int, lo: int, hi: int):
     nodes lo..hi−1 and left halves of nodes lo+1..hi."""
     left, right = np.zeros(n), np.zeros(n)
     right[lo:hi] = 1.0
-    left[lo + 1:hi + 1] = 1.0
+    left[lo + 1 : hi + 1] = 1.0
     return left, right
 
 
@@ -245,21 +249,23 @@ def make_solution(problem: Problem, y, iterations, rel, code, temperature) -> Eq
     area = problem.node_area
     d_minus = (jnp.concatenate([zero, flux]) + box_left) / area
     d_plus = (jnp.concatenate([flux, zero]) - box_right) / area
-    entry_phase = np.where(sides == 0, lp[nodes], np.where(sides == 1, rp[nodes],
-                                                           rp[nodes]))
+    entry_phase = np.where(sides == 0, lp[nodes], np.where(sides == 1, rp[nodes], rp[nodes]))
     entry_phase = np.where(entry_phase < 0, lp[nodes], entry_phase)
     use_left = (sides == 0) | ((sides == 2) & (rp[nodes] < 0))
     c_entry = jnp.where(use_left[:, None], c_left[nodes], c_right[nodes])
     rho_entry = jnp.where(use_left, rho_left[nodes], rho_right[nodes])
-    d_entry = jnp.where(sides == 0, d_minus[nodes],
-                        jnp.where(sides == 1, d_plus[nodes], 0.5 * (d_minus + d_plus)[nodes]))
+    d_entry = jnp.where(
+        sides == 0,
+        d_minus[nodes],
+        jnp.where(sides == 1, d_plus[nodes], 0.5 * (d_minus + d_plus)[nodes]),
+    )
     eps_entry = problem.eps_r[entry_phase]
     phi = u * kT
     density = jnp.exp(problem.ln_density) * c_ref
     frozen_entry = layout.frozen[entry_phase]
     site_density = jnp.where(
-        frozen_entry, jnp.maximum(problem.frozen[entry_phase] * c_ref, 1e-300),
-        density[entry_phase])
+        frozen_entry, jnp.maximum(problem.frozen[entry_phase] * c_ref, 1e-300), density[entry_phase]
+    )
     conc = c_entry * c_ref
     present = layout.mobile[entry_phase] | frozen_entry
     site_fraction = jnp.where(present, conc / site_density, 0.0)
@@ -292,8 +298,12 @@ def make_solution(problem: Problem, y, iterations, rel, code, temperature) -> Eq
     boundary_charge = jnp.stack([d_plus[0], -d_minus[-1]]) * charge_scale
     d_scale = charge_scale
     amounts = _amounts(problem, c_left, c_right) * c_ref * L0 ** _dim(problem)
-    total = (box_left.sum() + box_right.sum() + problem.sigma_node.sum()) * e * c_ref * L0 ** _dim(
-        problem)
+    total = (
+        (box_left.sum() + box_right.sum() + problem.sigma_node.sum())
+        * e
+        * c_ref
+        * L0 ** _dim(problem)
+    )
     return EquilibriumSolution(
         species=layout.species,
         phase_names=layout.phase_names,
@@ -339,8 +349,10 @@ def _dim(problem: Problem) -> int:
 def _amounts(problem: Problem, c_left, c_right):
     """∫ sign·c dV per electrochemical potential (scaled)."""
     total = jnp.zeros(problem.layout.n_potentials)
-    for phases, vol, c in ((problem.left_phase, problem.vol_left, c_left),
-                           (problem.right_phase, problem.vol_right, c_right)):
+    for phases, vol, c in (
+        (problem.left_phase, problem.vol_left, c_left),
+        (problem.right_phase, problem.vol_right, c_right),
+    ):
         total = total + jnp.einsum("n,ns,nsk->k", vol, c, amount_weights(problem, phases))
     return total
 
@@ -350,8 +362,9 @@ RECONSTRUCTED_FIELDS = ("E", "D", "excess_charge", "layer_width", "boundary_char
 recomputed from the extrapolated potential."""
 
 
-def richardson(coarse_problem: Problem, fine_problem: Problem, y_coarse, y_fine, stats,
-               temperature) -> EquilibriumSolution:
+def richardson(
+    coarse_problem: Problem, fine_problem: Problem, y_coarse, y_fine, stats, temperature
+) -> EquilibriumSolution:
     """Richardson extrapolation of a second-order solution on a mesh and on its refinement
     (every cell halved): $y = (4 y_{h/2} - y_h)/3$ at the coarse nodes, fourth-order accurate
     where the solution is smooth. Profiles and concentrations follow from the extrapolated
@@ -366,9 +379,12 @@ def richardson(coarse_problem: Problem, fine_problem: Problem, y_coarse, y_fine,
     solution = make_solution(coarse_problem, y_extrapolated, iterations, rel, code, temperature)
     coarse = make_solution(coarse_problem, y_coarse, iterations, rel, code, temperature)
     fine = make_solution(fine_problem, y_fine, iterations, rel, code, temperature)
-    fine_index = {(int(j), int(s)): i for i, (j, s) in enumerate(zip(*_profile_entries(fine_problem)))}
-    entries = np.array([fine_index[(2 * int(j), int(s))]
-                        for j, s in zip(*_profile_entries(coarse_problem))])
+    fine_index = {
+        (int(j), int(s)): i for i, (j, s) in enumerate(zip(*_profile_entries(fine_problem)))
+    }
+    entries = np.array(
+        [fine_index[(2 * int(j), int(s))] for j, s in zip(*_profile_entries(coarse_problem))]
+    )
     assert fine_problem.n_nodes == 2 * n - 1
     updates = {}
     for name in RECONSTRUCTED_FIELDS:
@@ -376,5 +392,8 @@ def richardson(coarse_problem: Problem, fine_problem: Problem, y_coarse, y_fine,
         if name in ("E", "D"):
             f = f[entries]
         updates[name] = (4 * f - c) / 3
-    return eqx.tree_at(lambda s: [getattr(s, k) for k in RECONSTRUCTED_FIELDS], solution,
-                       [updates[k] for k in RECONSTRUCTED_FIELDS])
+    return eqx.tree_at(
+        lambda s: [getattr(s, k) for k in RECONSTRUCTED_FIELDS],
+        solution,
+        [updates[k] for k in RECONSTRUCTED_FIELDS],
+    )

@@ -10,25 +10,35 @@ import time
 def _format_report(solution) -> str:
     summary = solution.summary()
     lines = ["pnpjax demo: LiCoO2 | β-Li3PS4 space-charge layers at 298 K", ""]
-    lines.append(f"solver: {summary['result']} in {summary['iterations']} Newton steps on "
-                 f"{summary['nodes']} nodes, relative residual {summary['relative_residual']:.1e}")
+    lines.append(
+        f"solver: {summary['result']} in {summary['iterations']} Newton steps on "
+        f"{summary['nodes']} nodes, relative residual {summary['relative_residual']:.1e}"
+    )
     lines.append("")
-    lines.append(f"{'phase':<10} {'Debye length (nm)':>18} {'bulk φ (V)':>12}   bulk concentrations (m^-3)")
+    lines.append(
+        f"{'phase':<10} {'Debye length (nm)':>18} {'bulk φ (V)':>12}   bulk concentrations (m^-3)"
+    )
     for name, phase in summary["phases"].items():
         conc = ", ".join(f"{k} {v:.3g}" for k, v in phase["bulk_concentration_m-3"].items())
-        lines.append(f"{name:<10} {phase['debye_length_m'] * 1e9:>18.3f} "
-                     f"{phase['bulk_potential_V']:>12.4f}   {conc}")
+        lines.append(
+            f"{name:<10} {phase['debye_length_m'] * 1e9:>18.3f} "
+            f"{phase['bulk_potential_V']:>12.4f}   {conc}"
+        )
     for interface in summary["interfaces"]:
         left, right = interface["between"]
         lines.append("")
         lines.append(f"interface {left} | {right}")
-        lines.append(f"  built-in potential φ({right}) − φ({left}): "
-                     f"{interface['built_in_potential_V'] * 1e3:9.2f} mV")
+        lines.append(
+            f"  built-in potential φ({right}) − φ({left}): "
+            f"{interface['built_in_potential_V'] * 1e3:9.2f} mV"
+        )
         for side, name in enumerate((left, right)):
             lines.append(
-                f"  {name:<8} space-charge potential {interface['space_charge_potential_V'][side] * 1e3:9.2f} mV, "
+                f"  {name:<8} space-charge potential "
+                f"{interface['space_charge_potential_V'][side] * 1e3:9.2f} mV, "
                 f"excess charge {interface['excess_charge_C_m-2'][side] * 1e2:9.4f} μC/cm², "
-                f"layer width {interface['layer_width_m'][side] * 1e9:7.3f} nm")
+                f"layer width {interface['layer_width_m'][side] * 1e9:7.3f} nm"
+            )
     return "\n".join(lines)
 
 
@@ -53,8 +63,12 @@ def demo(output: str = "pnpjax-demo", plot: bool = True) -> dict:
         from pnpjax import plot as plotting
 
         half_width = 6 * float(max(solution.debye_length)) * 1e9  # nm either side
-        plotting.overview(solution, folder / "profiles.png", xlim=(-half_width, half_width),
-                          title="LiCoO2 | β-Li3PS4 at 298 K (pnpjax demo)")
+        plotting.overview(
+            solution,
+            folder / "profiles.png",
+            xlim=(-half_width, half_width),
+            title="LiCoO2 | β-Li3PS4 at 298 K (pnpjax demo)",
+        )
         written.append(folder / "profiles.png")
     print("wrote " + ", ".join(str(p) for p in written))
     return summary

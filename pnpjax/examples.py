@@ -71,5 +71,11 @@ def cathode_electrolyte(
         },
     )
     state = ReferenceBulk("LiCoO2", {"Li_i^•": 2e24, "V_Li'": 1e24, "e'": 1e24})
-    return Junction([cathode, electrolyte], state, interfaces=[Interface()], left=Bulk(),
-                    right=Bulk(), temperature=temperature)
+    return Junction(
+        [cathode, electrolyte],
+        state,
+        interfaces=[Interface()],
+        left=Bulk(),
+        right=Bulk(),
+        temperature=temperature,
+    )

@@ -37,8 +37,15 @@ def _shade_phases(ax, solution, x_nm, xlim=None):
         ax.axvspan(inside.min(), inside.max(), color=f"C{p}", alpha=0.06, lw=0)
         left, right = max(inside.min(), lo), min(inside.max(), hi)
         if left < right:
-            ax.text((left + right) / 2, 1.01, name, transform=ax.get_xaxis_transform(),
-                    ha="center", va="bottom", fontsize=8)
+            ax.text(
+                (left + right) / 2,
+                1.01,
+                name,
+                transform=ax.get_xaxis_transform(),
+                ha="center",
+                va="bottom",
+                fontsize=8,
+            )
 
 
 def _finish(ax, solution, x_nm, xlim, ylabel, legend):
@@ -79,8 +86,11 @@ def band_diagram(solution, ax=None, *, origin=None, xlim=None):
     """Band edges E_C, E_V and the Fermi level E_F (eV) against position (nm)."""
     ax = _axes(ax)
     x = _x_nm(solution, origin)
-    for values, label, style in ((solution.E_C, "$E_C$", "C0-"), (solution.E_V, "$E_V$", "C3-"),
-                                 (solution.fermi_level, "$E_F$", "k--")):
+    for values, label, style in (
+        (solution.E_C, "$E_C$", "C0-"),
+        (solution.E_V, "$E_V$", "C3-"),
+        (solution.fermi_level, "$E_F$", "k--"),
+    ):
         values = np.asarray(values)
         if np.any(np.isfinite(values)):
             ax.plot(x, values, style, label=label)
@@ -97,7 +107,8 @@ def overview(solution, path=None, *, origin=None, xlim=None, title=None):
     import matplotlib.pyplot as plt
 
     bands = np.any(np.isfinite(np.asarray(solution.E_C))) or np.any(
-        np.isfinite(np.asarray(solution.E_V)))
+        np.isfinite(np.asarray(solution.E_V))
+    )
     n = 3 if bands else 2
     fig, axes = plt.subplots(n, 1, figsize=(7, 2.8 * n), sharex=True)
     potential(solution, axes[0], origin=origin, xlim=xlim)

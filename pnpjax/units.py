@@ -56,7 +56,24 @@ def kT(temperature):
 
 
 __all__ = [
-    "m", "cm", "mm", "um", "nm", "angstrom", "per_m3", "per_cm3", "mol_per_m3", "mol_per_L",
-    "C_per_m2", "uC_per_cm2", "e_per_nm2", "cm2_per_s", "eV", "meV", "J_per_mol", "kJ_per_mol",
-    "celsius", "kT",
+    "m",
+    "cm",
+    "mm",
+    "um",
+    "nm",
+    "angstrom",
+    "per_m3",
+    "per_cm3",
+    "mol_per_m3",
+    "mol_per_L",
+    "C_per_m2",
+    "uC_per_cm2",
+    "e_per_nm2",
+    "cm2_per_s",
+    "eV",
+    "meV",
+    "J_per_mol",
+    "kJ_per_mol",
+    "celsius",
+    "kT",
 ]

@@ -19,13 +19,22 @@ def debye(eps_r, conc_z2):
 def electrolyte(c0=1e24, eps_r=10.0, thickness=None, z=1):
     """A symmetric z:z electrolyte phase, both ions mobile, site density 1e28 m^-3."""
     plus, minus = ("A^•", "B'") if z == 1 else ("A^••", "B''")
-    return pj.Phase("el", eps_r=eps_r, thickness=thickness,
-                    carriers={plus: pj.Carrier(0.0, 1e28), minus: pj.Carrier(0.0, 1e28)})
+    return pj.Phase(
+        "el",
+        eps_r=eps_r,
+        thickness=thickness,
+        carriers={plus: pj.Carrier(0.0, 1e28), minus: pj.Carrier(0.0, 1e28)},
+    )
 
 
 def electrode_cell(potential, c0=1e24, eps_r=10.0, z=1):
     """An electrode at `potential` (V) against a semi-infinite symmetric electrolyte."""
     phase = electrolyte(c0, eps_r, z=z)
     names = list(phase.carriers)
-    return pj.Junction([phase], pj.ReferenceBulk("el", {names[0]: c0, names[1]: c0}),
-                       left=pj.Electrode(potential), right=pj.Bulk(), temperature=T)
+    return pj.Junction(
+        [phase],
+        pj.ReferenceBulk("el", {names[0]: c0, names[1]: c0}),
+        left=pj.Electrode(potential),
+        right=pj.Bulk(),
+        temperature=T,
+    )

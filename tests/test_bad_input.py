@@ -7,17 +7,24 @@ import pnpjax as pj
 
 
 def _phase(**kw):
-    args = dict(eps_r=10.0, carriers={"Li_i^•": pj.Carrier(0.0, 1e28)}, background_charge=-1e24,
-                thickness=1e-8)
+    args = dict(
+        eps_r=10.0,
+        carriers={"Li_i^•": pj.Carrier(0.0, 1e28)},
+        background_charge=-1e24,
+        thickness=1e-8,
+    )
     args.update(kw)
     return pj.Phase("A", **args)
 
 
-@pytest.mark.parametrize("kw, match", [
-    (dict(eps_r=-3.0), "eps_r must be > 0, got -3"),
-    (dict(eps_r=0.0), "eps_r must be > 0"),
-    (dict(thickness=-1e-9), "thickness \\(m\\) must be > 0"),
-])
+@pytest.mark.parametrize(
+    "kw, match",
+    [
+        (dict(eps_r=-3.0), "eps_r must be > 0, got -3"),
+        (dict(eps_r=0.0), "eps_r must be > 0"),
+        (dict(thickness=-1e-9), "thickness \\(m\\) must be > 0"),
+    ],
+)
 def test_phase_rejects_nonphysical(kw, match):
     with pytest.raises(ValueError, match=match):
         _phase(**kw)
@@ -36,28 +43,51 @@ def test_carrier_rejects_bad_density_and_diffusivity():
 
 def test_temperature_must_be_positive():
     with pytest.raises(ValueError, match="temperature \\(K\\) must be > 0"):
-        pj.Junction([_phase()], pj.ReferenceBulk("A", {"Li_i^•": 1e24}), temperature=-5.0,
-                    left=pj.Symmetry(), right=pj.Symmetry())
+        pj.Junction(
+            [_phase()],
+            pj.ReferenceBulk("A", {"Li_i^•": 1e24}),
+            temperature=-5.0,
+            left=pj.Symmetry(),
+            right=pj.Symmetry(),
+        )
 
 
 def test_frozen_background_without_mobile_counter_charge():
-    phase = pj.Phase("A", eps_r=10.0, carriers={"Li_i^•": pj.Carrier(0.0, 1e28)},
-                     background_charge=+1e24)
+    phase = pj.Phase(
+        "A", eps_r=10.0, carriers={"Li_i^•": pj.Carrier(0.0, 1e28)}, background_charge=+1e24
+    )
     with pytest.raises(ValueError, match="no mobile negative carrier"):
         pj.Junction([phase], pj.Reservoir({"Li_i^•": 0.0}))
-    frozen = pj.Phase("B", eps_r=10.0, carriers={"Li_i^•": pj.Carrier(0.0, 1e28),
-                                                 "A'": pj.Carrier(density=1e24, mobile=False),
-                                                 "D^•": pj.Carrier(density=3e24, mobile=False)})
+    frozen = pj.Phase(
+        "B",
+        eps_r=10.0,
+        carriers={
+            "Li_i^•": pj.Carrier(0.0, 1e28),
+            "A'": pj.Carrier(density=1e24, mobile=False),
+            "D^•": pj.Carrier(density=3e24, mobile=False),
+        },
+    )
     with pytest.raises(ValueError, match="no mobile negative carrier"):
         pj.Junction([frozen], pj.Reservoir({"Li_i^•": 0.0}))
 
 
 def test_unknown_species_at_interface():
-    a, b = _phase(), pj.Phase("B", eps_r=5.0, carriers={"Li_i^•": pj.Carrier(0.1, 1e28)},
-                              background_charge=-1e24, thickness=1e-8)
+    a, b = (
+        _phase(),
+        pj.Phase(
+            "B",
+            eps_r=5.0,
+            carriers={"Li_i^•": pj.Carrier(0.1, 1e28)},
+            background_charge=-1e24,
+            thickness=1e-8,
+        ),
+    )
     with pytest.raises(ValueError, match="blocks unknown species 'Na_i'"):
-        pj.Junction([a, b], pj.ReferenceBulk("A", {"Li_i^•": 1e24}),
-                    interfaces=[pj.Interface(blocked=["Na_i"])])
+        pj.Junction(
+            [a, b],
+            pj.ReferenceBulk("A", {"Li_i^•": 1e24}),
+            interfaces=[pj.Interface(blocked=["Na_i"])],
+        )
 
 
 def test_inconsistent_state_specifications():
@@ -72,13 +102,17 @@ def test_inconsistent_state_specifications():
         pj.Junction([a], pj.Reservoir({"Li_i^•": 0.0, "Na_i^•": 0.1}))
     film = _phase()
     with pytest.raises(ValueError, match="must be neutral"):
-        pj.Junction([film], pj.Closed({"Li_i^•": 3e24 * 1e-8}), left=pj.Symmetry(),
-                    right=pj.Symmetry())
+        pj.Junction(
+            [film], pj.Closed({"Li_i^•": 3e24 * 1e-8}), left=pj.Symmetry(), right=pj.Symmetry()
+        )
     with pytest.raises(ValueError, match="both an amount and a potential"):
         pj.Closed({"Li_i^•": 1.0}, potentials={"Li_i^•": 0.0})
-    semiconductor = pj.Phase("S", eps_r=11.7, carriers={"e'": pj.Carrier(0.56, 2.8e25),
-                                                        "h^•": pj.Carrier(-0.56, 1.04e25)},
-                             background_charge=1e22)
+    semiconductor = pj.Phase(
+        "S",
+        eps_r=11.7,
+        carriers={"e'": pj.Carrier(0.56, 2.8e25), "h^•": pj.Carrier(-0.56, 1.04e25)},
+        background_charge=1e22,
+    )
     with pytest.raises(ValueError, match="contradicts"):
         pj.Junction([semiconductor], pj.ReferenceBulk("S", {"e'": 1e22, "h^•": 1e22}))
     with pytest.raises(ValueError, match="keyed 'E_F'"):
@@ -87,23 +121,32 @@ def test_inconsistent_state_specifications():
 
 def test_structure_errors():
     with pytest.raises(ValueError, match="need 1 interfaces"):
-        pj.Junction([_phase(), pj.Phase("B", eps_r=1.0, carriers={}, thickness=1e-9)],
-                    pj.Reservoir({"Li_i^•": 0.0}), interfaces=[])
+        pj.Junction(
+            [_phase(), pj.Phase("B", eps_r=1.0, carriers={}, thickness=1e-9)],
+            pj.Reservoir({"Li_i^•": 0.0}),
+            interfaces=[],
+        )
     with pytest.raises(ValueError, match="only allowed for an end phase at a Bulk"):
-        pj.Junction([_phase(thickness=None)], pj.Reservoir({"Li_i^•": 0.0}), left=pj.Symmetry(),
-                    right=pj.Symmetry())
+        pj.Junction(
+            [_phase(thickness=None)],
+            pj.Reservoir({"Li_i^•": 0.0}),
+            left=pj.Symmetry(),
+            right=pj.Symmetry(),
+        )
     with pytest.raises(ValueError, match="geometry must be one of"):
         pj.Junction([_phase()], pj.Reservoir({"Li_i^•": 0.0}), geometry="toroidal")
     with pytest.raises(ValueError, match="needs left=Symmetry"):
-        pj.Junction([_phase()], pj.Reservoir({"Li_i^•": 0.0}), geometry="spherical",
-                    right=pj.Symmetry())
+        pj.Junction(
+            [_phase()], pj.Reservoir({"Li_i^•": 0.0}), geometry="spherical", right=pj.Symmetry()
+        )
     with pytest.raises(ValueError, match="phase names must be unique"):
         pj.Junction([_phase(), _phase()], pj.Reservoir({"Li_i^•": 0.0}))
 
 
 def test_mesh_and_solver_arguments():
-    junction = pj.Junction([_phase()], pj.Reservoir({"Li_i^•": 0.0}), left=pj.Electrode(0.05),
-                           right=pj.Symmetry())
+    junction = pj.Junction(
+        [_phase()], pj.Reservoir({"Li_i^•": 0.0}), left=pj.Electrode(0.05), right=pj.Symmetry()
+    )
     with pytest.raises(ValueError, match="growth must be > 1"):
         pj.Mesh.auto(junction, growth=0.9)
     with pytest.raises(ValueError, match="max_steps"):
@@ -115,11 +158,11 @@ def test_mesh_and_solver_arguments():
 
 
 def test_non_converging_solve_reports_and_raises():
-    junction = pj.Junction([_phase()], pj.Reservoir({"Li_i^•": 0.0}), left=pj.Electrode(0.5),
-                           right=pj.Symmetry())
+    junction = pj.Junction(
+        [_phase()], pj.Reservoir({"Li_i^•": 0.0}), left=pj.Electrode(0.5), right=pj.Symmetry()
+    )
     mesh = pj.Mesh.auto(junction)
-    solution = pj.solve_equilibrium(junction, mesh=mesh, solver=pj.Newton(max_steps=2),
-                                    throw=False)
+    solution = pj.solve_equilibrium(junction, mesh=mesh, solver=pj.Newton(max_steps=2), throw=False)
     assert int(solution.result) == 1
     assert int(solution.iterations) == 2
     assert solution.message == "Newton did not converge within max_steps"

@@ -4,7 +4,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from helpers import E, EPS0, KB, KT, T, debye, electrode_cell
+from helpers import EPS0, KB, KT, E, T, debye, electrode_cell
 
 import pnpjax as pj
 
@@ -65,9 +65,19 @@ def test_grahame_charge_and_capacitance(potential, gc_mesh):
 
 
 def test_differential_capacitance_needs_an_electrode():
-    junction = pj.Junction([pj.Phase("el", eps_r=5.0, thickness=1e-8, carriers={
-        "A^•": pj.Carrier(0.0, 1e28), "B'": pj.Carrier(0.0, 1e28)})],
-        pj.Reservoir({"A^•": -0.2, "B'": -0.2}), left=pj.Electrode(0.1), right=pj.Symmetry())
+    junction = pj.Junction(
+        [
+            pj.Phase(
+                "el",
+                eps_r=5.0,
+                thickness=1e-8,
+                carriers={"A^•": pj.Carrier(0.0, 1e28), "B'": pj.Carrier(0.0, 1e28)},
+            )
+        ],
+        pj.Reservoir({"A^•": -0.2, "B'": -0.2}),
+        left=pj.Electrode(0.1),
+        right=pj.Symmetry(),
+    )
     with pytest.raises(ValueError, match="not an Electrode"):
         pj.differential_capacitance(junction, side="right")
     with pytest.raises(ValueError, match="side must be"):
@@ -78,34 +88,52 @@ def test_stern_layer_in_series():
     """Item 3: a charge-free dielectric (Stern) layer adds in series, 1/C = 1/C_H + 1/C_GC."""
     d_stern, eps_stern, potential = 0.5e-9, 5.0, 0.1
     stern = pj.Phase("stern", eps_r=eps_stern, carriers={}, thickness=d_stern)
-    el = pj.Phase("el", eps_r=EPS_R, carriers={"A^•": pj.Carrier(0.0, 1e28),
-                                               "B'": pj.Carrier(0.0, 1e28)})
+    el = pj.Phase(
+        "el", eps_r=EPS_R, carriers={"A^•": pj.Carrier(0.0, 1e28), "B'": pj.Carrier(0.0, 1e28)}
+    )
 
     def make(v):
-        return pj.Junction([stern, el], pj.ReferenceBulk("el", {"A^•": C0, "B'": C0}),
-                           left=pj.Electrode(v), right=pj.Bulk(), temperature=T)
+        return pj.Junction(
+            [stern, el],
+            pj.ReferenceBulk("el", {"A^•": C0, "B'": C0}),
+            left=pj.Electrode(v),
+            right=pj.Bulk(),
+            temperature=T,
+        )
 
     mesh = _fine_mesh(make(potential))
     solution = pj.solve_equilibrium(make(potential), mesh=mesh)
-    capacitance = float(jax.grad(
-        lambda v: pj.solve_equilibrium(make(v), mesh=mesh).boundary_charge[0])(potential))
+    capacitance = float(
+        jax.grad(lambda v: pj.solve_equilibrium(make(v), mesh=mesh).boundary_charge[0])(potential)
+    )
     u_diffuse = float(solution.interface_potential[0]) / KT
     c_h = eps_stern * EPS0 / d_stern
     c_gc = EPS_R * EPS0 / LAM * np.cosh(u_diffuse / 2)
     assert capacitance == pytest.approx(1 / (1 / c_h + 1 / c_gc), rel=1e-4)
     # the Stern layer is charge free: linear potential drop σ d/ε
     drop = potential - float(solution.interface_potential[0])
-    assert drop == pytest.approx(float(solution.boundary_charge[0]) * d_stern / (eps_stern * EPS0),
-                                 rel=1e-6)
+    assert drop == pytest.approx(
+        float(solution.boundary_charge[0]) * d_stern / (eps_stern * EPS0), rel=1e-6
+    )
 
 
 def _mott_schottky(potential, n_dopant=1e24, eps_r=EPS_R):
     """Mobile Li_i^• against a frozen acceptor background; the electrode depletes them."""
-    phase = pj.Phase("solid", eps_r=eps_r, carriers={"Li_i^•": pj.Carrier(0.0, 1e28),
-                                                     "A'": pj.Carrier(density=n_dopant,
-                                                                      mobile=False)})
-    return pj.Junction([phase], pj.ReferenceBulk("solid", {"Li_i^•": n_dopant}),
-                       left=pj.Electrode(potential), right=pj.Bulk(), temperature=T)
+    phase = pj.Phase(
+        "solid",
+        eps_r=eps_r,
+        carriers={
+            "Li_i^•": pj.Carrier(0.0, 1e28),
+            "A'": pj.Carrier(density=n_dopant, mobile=False),
+        },
+    )
+    return pj.Junction(
+        [phase],
+        pj.ReferenceBulk("solid", {"Li_i^•": n_dopant}),
+        left=pj.Electrode(potential),
+        right=pj.Bulk(),
+        temperature=T,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -148,8 +176,18 @@ def test_mott_schottky_shape_and_width(ms_mesh):
     charge_width = float(solution.boundary_charge[0]) / (E * n)
     assert charge_width == pytest.approx(w_corrected, rel=1e-3)
     voltages = np.array([0.4, 0.6, 0.8, 1.0])
-    caps = np.array([float(jax.grad(lambda v: pj.solve_equilibrium(
-        _mott_schottky(v), mesh=ms_mesh).boundary_charge[0])(v)) for v in voltages])
+    caps = np.array(
+        [
+            float(
+                jax.grad(
+                    lambda v: pj.solve_equilibrium(_mott_schottky(v), mesh=ms_mesh).boundary_charge[
+                        0
+                    ]
+                )(v)
+            )
+            for v in voltages
+        ]
+    )
     inv_c2 = 1 / caps**2
     slope = np.polyfit(voltages, inv_c2, 1)[0]
     assert slope == pytest.approx(2 / (E * EPS_R * EPS0 * n), rel=1e-3)
@@ -188,6 +226,9 @@ def test_richardson_extrapolation_is_fourth_order():
         ratios = np.array(errors[:-1]) / np.array(errors[1:])
         assert np.all(ratios > 12), ratios
     # gradients flow through both solves
-    capacitance = jax.grad(lambda v: pj.solve_equilibrium(
-        electrode_cell(v, C0, EPS_R), mesh=base.refined(2), extrapolate=True).boundary_charge[0])(0.1)
+    capacitance = jax.grad(
+        lambda v: pj.solve_equilibrium(
+            electrode_cell(v, C0, EPS_R), mesh=base.refined(2), extrapolate=True
+        ).boundary_charge[0]
+    )(0.1)
     assert float(capacitance) == pytest.approx(EPS_R * EPS0 / LAM * np.cosh(u0 / 2), rel=1e-5)

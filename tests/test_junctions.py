@@ -4,7 +4,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from helpers import E, EPS0, KB, KT, T, debye
+from helpers import EPS0, KB, KT, E, T
 
 import pnpjax as pj
 
@@ -18,12 +18,21 @@ def _fine(junction):
 def _electrolyte_pair(d_mu_cation, eps=(10.0, 30.0), d_mu_anion=0.0, sigma=0.0):
     """Two symmetric 1:1 electrolytes sharing both ions; μ° of the cation (anion) is higher by
     `d_mu_cation` (`d_mu_anion`) eV in the right phase."""
+
     def phase(name, eps_r, mu_c, mu_a):
-        return pj.Phase(name, eps_r=eps_r, carriers={"A^•": pj.Carrier(mu_c, N_SITES),
-                                                     "B'": pj.Carrier(mu_a, N_SITES)})
+        return pj.Phase(
+            name,
+            eps_r=eps_r,
+            carriers={"A^•": pj.Carrier(mu_c, N_SITES), "B'": pj.Carrier(mu_a, N_SITES)},
+        )
+
     state = pj.Reservoir({"A^•": -0.3, "B'": -0.3})
-    return pj.Junction([phase("L", eps[0], 0.0, 0.0), phase("R", eps[1], d_mu_cation, d_mu_anion)],
-                       state, interfaces=[pj.Interface(sigma)], temperature=T)
+    return pj.Junction(
+        [phase("L", eps[0], 0.0, 0.0), phase("R", eps[1], d_mu_cation, d_mu_anion)],
+        state,
+        interfaces=[pj.Interface(sigma)],
+        temperature=T,
+    )
 
 
 def _pair_bulk(mu_c, mu_a):
@@ -40,7 +49,8 @@ def test_two_phase_gouy_chapman_split():
     phi1, c1 = _pair_bulk(0.0, 0.0)
     phi2, c2 = _pair_bulk(0.15, -0.05)
     assert float(solution.bulk_potential[1] - solution.bulk_potential[0]) == pytest.approx(
-        phi2 - phi1, rel=1e-10)
+        phi2 - phi1, rel=1e-10
+    )
     assert float(solution.bulk_concentration[1, 0]) == pytest.approx(c2, rel=1e-10)
     u1 = float(solution.space_charge_potential[0, 0]) / KT
     u2 = -float(solution.space_charge_potential[0, 1]) / KT
@@ -58,8 +68,9 @@ def test_two_phase_linear_split_is_series_capacitors():
     """Item 4, linear limit: dφ1/dφ2 = (ε2/λ2)/(ε1/λ1)."""
     junction = _electrolyte_pair(0.0, d_mu_anion=0.0)
     mesh = _fine(_electrolyte_pair(0.01))
-    response = jax.jacfwd(lambda d: pj.solve_equilibrium(
-        _electrolyte_pair(d), mesh=mesh).space_charge_potential[0])(0.0)
+    response = jax.jacfwd(
+        lambda d: pj.solve_equilibrium(_electrolyte_pair(d), mesh=mesh).space_charge_potential[0]
+    )(0.0)
     solution = pj.solve_equilibrium(junction, mesh=mesh)
     lam1, lam2 = np.asarray(solution.debye_length)
     d_phi1 = float(response[0])
@@ -71,10 +82,12 @@ def test_two_phase_linear_split_is_series_capacitors():
 def test_built_in_potential_shared_ion(species, z):
     """Item 5: e z Δφ_bulk = (μ1° − μ2°) + kT ln(c1/c2)."""
     mu1, mu2, c1, c2 = 0.0, 0.25, 1e24, 3e25
-    a = pj.Phase("A", eps_r=10.0, carriers={species: pj.Carrier(mu1, N_SITES)},
-                 background_charge=-z * c1)
-    b = pj.Phase("B", eps_r=20.0, carriers={species: pj.Carrier(mu2, N_SITES)},
-                 background_charge=-z * c2)
+    a = pj.Phase(
+        "A", eps_r=10.0, carriers={species: pj.Carrier(mu1, N_SITES)}, background_charge=-z * c1
+    )
+    b = pj.Phase(
+        "B", eps_r=20.0, carriers={species: pj.Carrier(mu2, N_SITES)}, background_charge=-z * c2
+    )
     junction = pj.Junction([a, b], pj.ReferenceBulk("A", {species: c1}), temperature=T)
     solution = pj.solve_equilibrium(junction)
     expected = ((mu1 - mu2) + KT * np.log(c1 / c2)) / z
@@ -86,16 +99,20 @@ NC, NV, EG = 2.8e25, 1.04e25, 1.12
 
 
 def _silicon(name, doping):
-    return pj.Phase(name, eps_r=11.7, carriers={"e'": pj.Carrier(EG / 2, NC),
-                                                "h^•": pj.Carrier(-EG / 2, NV)},
-                    background_charge=doping)
+    return pj.Phase(
+        name,
+        eps_r=11.7,
+        carriers={"e'": pj.Carrier(EG / 2, NC), "h^•": pj.Carrier(-EG / 2, NV)},
+        background_charge=doping,
+    )
 
 
 @pytest.fixture(scope="module")
 def pn_solution():
     n_a = n_d = 1e23
-    junction = pj.Junction([_silicon("p", -n_a), _silicon("n", n_d)], pj.Reservoir(fermi_level=0.0),
-                           temperature=T)
+    junction = pj.Junction(
+        [_silicon("p", -n_a), _silicon("n", n_d)], pj.Reservoir(fermi_level=0.0), temperature=T
+    )
     return pj.solve_equilibrium(junction, mesh=_fine(junction)), n_a, n_d
 
 
@@ -104,7 +121,8 @@ def test_pn_junction_built_in_potential_and_mass_action(pn_solution):
     solution, n_a, n_d = pn_solution
     ni2 = NC * NV * np.exp(-EG / KT)
     assert float(solution.built_in_potential[0]) == pytest.approx(
-        KT * np.log(n_a * n_d / ni2), rel=1e-6)
+        KT * np.log(n_a * n_d / ni2), rel=1e-6
+    )
     n, p = solution.concentration_of("e'"), solution.concentration_of("h^•")
     np.testing.assert_allclose(np.asarray(n * p) / ni2, 1.0, rtol=1e-9)
     # band edges bend by V_bi and the Fermi level is flat
@@ -139,7 +157,8 @@ def test_gauss_law_with_surface_charge():
     _, c = _pair_bulk(0.0, 0.0)
     u_i = float(solution.space_charge_potential[0, 0]) / KT
     assert 2 * np.sqrt(8 * 10.0 * EPS0 * KB * T * c) * np.sinh(u_i / 2) == pytest.approx(
-        sigma, rel=1e-4)
+        sigma, rel=1e-4
+    )
 
 
 def test_gauss_law_with_unequal_permittivity():

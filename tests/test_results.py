@@ -40,12 +40,16 @@ def test_export_csv_dict_and_summary(demo_solution, tmp_path):
         rows = list(csv.reader(handle))
     assert rows[0] == list(table)
     assert len(rows) == 1 + demo_solution.x.shape[0]
-    np.testing.assert_allclose([float(r[2]) for r in rows[1:]], table["phi [V]"], rtol=1e-9,
-                               atol=1e-12)
+    np.testing.assert_allclose(
+        [float(r[2]) for r in rows[1:]], table["phi [V]"], rtol=1e-9, atol=1e-12
+    )
     summary = demo_solution.summary()
     json.dumps(summary)
     assert summary["interfaces"][0]["between"] == ["LiCoO2", "Li3PS4"]
-    assert demo_solution.electrochemical_potential("E_F") == demo_solution.electrochemical_potentials[2]
+    assert (
+        demo_solution.electrochemical_potential("E_F")
+        == demo_solution.electrochemical_potentials[2]
+    )
     with pytest.raises(KeyError):
         demo_solution.concentration_of("Na_i^•")
 

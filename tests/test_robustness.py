@@ -27,20 +27,26 @@ def test_electrode_at_large_potential_converges_from_cold_start(potential):
 def test_junction_spanning_thirty_decades(step):
     """A μ° step of `step` eV for both Frenkel defects: a built-in potential of −step V and
     concentrations spanning more than 30 decades, solved from the piecewise-neutral guess."""
-    a = pj.Phase("A", eps_r=10.0, carriers={"Li_i^•": pj.Carrier(0.0, 1e28),
-                                            "V_Li'": pj.Carrier(0.0, 1e28)})
-    b = pj.Phase("B", eps_r=10.0, carriers={"Li_i^•": pj.Carrier(step, 1e28),
-                                            "V_Li'": pj.Carrier(-step, 1e28)})
-    junction = pj.Junction([a, b], pj.ReferenceBulk("A", {"Li_i^•": 1e20, "V_Li'": 1e20}),
-                           temperature=T)
+    a = pj.Phase(
+        "A", eps_r=10.0, carriers={"Li_i^•": pj.Carrier(0.0, 1e28), "V_Li'": pj.Carrier(0.0, 1e28)}
+    )
+    b = pj.Phase(
+        "B",
+        eps_r=10.0,
+        carriers={"Li_i^•": pj.Carrier(step, 1e28), "V_Li'": pj.Carrier(-step, 1e28)},
+    )
+    junction = pj.Junction(
+        [a, b], pj.ReferenceBulk("A", {"Li_i^•": 1e20, "V_Li'": 1e20}), temperature=T
+    )
     solution = pj.solve_equilibrium(junction)
     assert int(solution.result) == 0
     assert float(solution.built_in_potential[0]) == pytest.approx(-step, rel=1e-9)
     c = np.asarray(solution.concentration)
     assert np.log10(c.max() / c.min()) > 16 * step
     # antisymmetric junction: the drop splits equally
-    np.testing.assert_allclose(np.asarray(solution.space_charge_potential[0]),
-                               [-step / 2, step / 2], rtol=1e-6)
+    np.testing.assert_allclose(
+        np.asarray(solution.space_charge_potential[0]), [-step / 2, step / 2], rtol=1e-6
+    )
     assert bool(jnp.all(jnp.isfinite(solution.phi)))
 
 
@@ -52,7 +58,8 @@ def test_continuation_reaches_the_same_state(potential):
     staged = pj.solve_equilibrium(junction, mesh=mesh, solver=pj.Newton(continuation_steps=4))
     assert int(staged.result) == 0
     assert int(staged.iterations) > int(direct.iterations)
-    np.testing.assert_allclose(np.asarray(staged.phi), np.asarray(direct.phi), rtol=1e-10,
-                               atol=1e-13)
+    np.testing.assert_allclose(
+        np.asarray(staged.phi), np.asarray(direct.phi), rtol=1e-10, atol=1e-13
+    )
     with pytest.raises(ValueError, match="continuation_steps"):
         pj.Newton(continuation_steps=-1)

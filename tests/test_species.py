@@ -8,9 +8,18 @@ import pnpjax as pj
 @pytest.mark.parametrize(
     "label, charge, kind",
     [
-        ("Li_i^•", 1, "ion"), ("Li_i^.", 1, "ion"), ("V_O^••", 2, "ion"), ("V_O^..", 2, "ion"),
-        ("V_O^{••}", 2, "ion"), ("V_Li'", -1, "ion"), ("Gd_Ce'", -1, "ion"), ("V_Zr''''", -4, "ion"),
-        ("O_O^x", 0, "ion"), ("e'", -1, "electron"), ("h^•", 1, "hole"), ("h.", 1, "hole"),
+        ("Li_i^•", 1, "ion"),
+        ("Li_i^.", 1, "ion"),
+        ("V_O^••", 2, "ion"),
+        ("V_O^..", 2, "ion"),
+        ("V_O^{••}", 2, "ion"),
+        ("V_Li'", -1, "ion"),
+        ("Gd_Ce'", -1, "ion"),
+        ("V_Zr''''", -4, "ion"),
+        ("O_O^x", 0, "ion"),
+        ("e'", -1, "electron"),
+        ("h^•", 1, "hole"),
+        ("h.", 1, "hole"),
         ("h^.", 1, "hole"),
     ],
 )
@@ -38,9 +47,12 @@ def test_contradicting_or_mixed_marks_raise():
 
 
 def test_species_inferred_from_carriers_and_plain_name_error():
-    phase = pj.Phase("A", eps_r=5.0, carriers={"Li+": pj.Carrier(0.0, 1e28)}, background_charge=-1e24)
+    phase = pj.Phase(
+        "A", eps_r=5.0, carriers={"Li+": pj.Carrier(0.0, 1e28)}, background_charge=-1e24
+    )
     with pytest.raises(ValueError, match="declare it with species"):
         pj.Junction([phase], pj.ReferenceBulk("A", {"Li+": 1e24}))
-    junction = pj.Junction([phase], pj.ReferenceBulk("A", {"Li+": 1e24}),
-                           species=[pj.Species("Li+", charge=1)])
+    junction = pj.Junction(
+        [phase], pj.ReferenceBulk("A", {"Li+": 1e24}), species=[pj.Species("Li+", charge=1)]
+    )
     assert junction.species[0].charge == 1

@@ -12,12 +12,26 @@ THICK = 40e-9
 
 def _film_pair(state, blocked=()):
     """Two finite films with Li interstitials and Li vacancies (Frenkel pairs), symmetry ends."""
-    a = pj.Phase("A", eps_r=10.0, thickness=THICK,
-                 carriers={"Li_i^•": pj.Carrier(0.0, 1e28), "V_Li'": pj.Carrier(0.0, 1e28)})
-    b = pj.Phase("B", eps_r=25.0, thickness=THICK,
-                 carriers={"Li_i^•": pj.Carrier(0.2, 1e28), "V_Li'": pj.Carrier(-0.1, 1e28)})
-    return pj.Junction([a, b], state, left=pj.Symmetry(), right=pj.Symmetry(),
-                       interfaces=[pj.Interface(blocked=blocked)], temperature=T)
+    a = pj.Phase(
+        "A",
+        eps_r=10.0,
+        thickness=THICK,
+        carriers={"Li_i^•": pj.Carrier(0.0, 1e28), "V_Li'": pj.Carrier(0.0, 1e28)},
+    )
+    b = pj.Phase(
+        "B",
+        eps_r=25.0,
+        thickness=THICK,
+        carriers={"Li_i^•": pj.Carrier(0.2, 1e28), "V_Li'": pj.Carrier(-0.1, 1e28)},
+    )
+    return pj.Junction(
+        [a, b],
+        state,
+        left=pj.Symmetry(),
+        right=pj.Symmetry(),
+        interfaces=[pj.Interface(blocked=blocked)],
+        temperature=T,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -32,8 +46,9 @@ def test_reservoir_equals_reference_bulk(reference):
     mu = dict(zip(solution.potential_keys, np.asarray(solution.electrochemical_potentials)))
     again = pj.solve_equilibrium(_film_pair(pj.Reservoir(mu)), mesh=mesh)
     np.testing.assert_allclose(np.asarray(again.phi), np.asarray(solution.phi), atol=1e-13)
-    np.testing.assert_allclose(np.asarray(again.concentration), np.asarray(solution.concentration),
-                               rtol=1e-11)
+    np.testing.assert_allclose(
+        np.asarray(again.concentration), np.asarray(solution.concentration), rtol=1e-11
+    )
 
 
 def test_closed_system_equals_reference_bulk_and_conserves(reference):
@@ -43,8 +58,9 @@ def test_closed_system_equals_reference_bulk_and_conserves(reference):
     # same state up to the gauge (a common shift of φ, μ̃_i shifting by z_i times it)
     shift = float(closed.phi[0] - solution.phi[0])
     np.testing.assert_allclose(np.asarray(closed.phi) - shift, np.asarray(solution.phi), atol=1e-12)
-    np.testing.assert_allclose(np.asarray(closed.concentration),
-                               np.asarray(solution.concentration), rtol=1e-9)
+    np.testing.assert_allclose(
+        np.asarray(closed.concentration), np.asarray(solution.concentration), rtol=1e-9
+    )
     np.testing.assert_allclose(np.asarray(closed.amounts), list(amounts.values()), rtol=1e-12)
     assert abs(float(closed.phi_nodes[0])) < 1e-25  # the gauge of a closed system: φ(left) = 0
 
@@ -56,7 +72,8 @@ def test_closed_mixed_with_reservoir(reference):
     amount = dict(zip(keys, np.asarray(solution.amounts)))
     mixed = pj.solve_equilibrium(
         _film_pair(pj.Closed({"Li_i^•": amount["Li_i^•"]}, potentials={"V_Li'": mu["V_Li'"]})),
-        mesh=mesh)
+        mesh=mesh,
+    )
     np.testing.assert_allclose(np.asarray(mixed.phi), np.asarray(solution.phi), atol=1e-11)
 
 
@@ -74,14 +91,30 @@ def test_blocked_interface_conserves_each_side():
 
 def test_radial_closed_particle_conserves():
     """A coated spherical particle, closed: amounts are the integrals ∫c 4πr² dr."""
-    core = pj.Phase("core", eps_r=10.0, thickness=30e-9,
-                    carriers={"Li_i^•": pj.Carrier(0.0, 1e28)}, background_charge=-1e24)
-    shell = pj.Phase("shell", eps_r=20.0, thickness=5e-9,
-                     carriers={"Li_i^•": pj.Carrier(0.1, 1e28)}, background_charge=-2e24)
+    core = pj.Phase(
+        "core",
+        eps_r=10.0,
+        thickness=30e-9,
+        carriers={"Li_i^•": pj.Carrier(0.0, 1e28)},
+        background_charge=-1e24,
+    )
+    shell = pj.Phase(
+        "shell",
+        eps_r=20.0,
+        thickness=5e-9,
+        carriers={"Li_i^•": pj.Carrier(0.1, 1e28)},
+        background_charge=-2e24,
+    )
     volume = lambda a, b: 4 * np.pi / 3 * (b**3 - a**3)  # noqa: E731
     total = 1e24 * volume(0, 30e-9) + 2e24 * volume(30e-9, 35e-9)
-    junction = pj.Junction([core, shell], pj.Closed({"Li_i^•": total}), left=pj.Symmetry(),
-                           right=pj.Symmetry(), geometry="spherical", temperature=T)
+    junction = pj.Junction(
+        [core, shell],
+        pj.Closed({"Li_i^•": total}),
+        left=pj.Symmetry(),
+        right=pj.Symmetry(),
+        geometry="spherical",
+        temperature=T,
+    )
     solution = pj.solve_equilibrium(junction)
     assert float(solution.amounts[0]) == pytest.approx(total, rel=1e-12)
     assert float(solution.space_charge_potential[0, 0]) != 0.0

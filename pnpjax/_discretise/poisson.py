@@ -12,7 +12,8 @@ concentrations take each phase's value in its half box, and the surface charge �
 node's box, so the displacement jumps by σ_f. Each row depends on φ at three nodes and on the
 global electrochemical potentials only: the Jacobian is tridiagonal plus a border.
 
-For a closed potential k a conservation row $\\sum_j \\int \\text{sign}\\cdot c\\,dV - M_k = 0$ borders
+For a closed potential k a conservation row
+$\\sum_j \\int \\text{sign}\\cdot c\\,dV - M_k = 0$ borders
 the system. When no electrode and no reservoir fixes the gauge (φ and all electrochemical
 potentials can shift together), the last charged conservation row, which is then implied by the
 others and global neutrality, is replaced by φ(left end) = 0.
@@ -88,8 +89,10 @@ def local_terms(problem: Problem, u, g_free):
     free = problem.layout.free
     charge = problem.sigma_node
     amounts = jnp.zeros((u.shape[0], free.size))
-    for phases, volume in ((problem.left_phase, problem.vol_left),
-                           (problem.right_phase, problem.vol_right)):
+    for phases, volume in (
+        (problem.left_phase, problem.vol_left),
+        (problem.right_phase, problem.vol_right),
+    ):
         c = concentrations(problem, phases, u, g)
         charge = charge + volume * charge_density(problem, phases, c)
         if free.size:
@@ -102,8 +105,10 @@ def gross_charge(problem: Problem, u, g_free):
     """Sum of |charge| in each box, Σ|z|c V + |ρ_bg| V + |σ A|: the scale of the residual."""
     g = full_potentials(problem, g_free)
     total = jnp.abs(problem.sigma_node)
-    for phases, volume in ((problem.left_phase, problem.vol_left),
-                           (problem.right_phase, problem.vol_right)):
+    for phases, volume in (
+        (problem.left_phase, problem.vol_left),
+        (problem.right_phase, problem.vol_right),
+    ):
         c = concentrations(problem, phases, u, g)
         background = jnp.abs(problem.background[np.maximum(phases, 0)])
         total = total + volume * (c @ np.abs(problem.layout.z) + background)
@@ -153,9 +158,9 @@ def jacobian(problem: Problem, y) -> BorderedTridiagonal:
     upper = -jnp.concatenate([g_conductance, zero])
     if k:
         basis = jnp.eye(k)
-        _, (dq_dg, da_dg) = jax.vmap(
-            lambda e: jax.jvp(local, (u, g_free), (jnp.zeros_like(u), e))
-        )(basis)
+        _, (dq_dg, da_dg) = jax.vmap(lambda e: jax.jvp(local, (u, g_free), (jnp.zeros_like(u), e)))(
+            basis
+        )
         border_cols = -dq_dg.T
         border_rows = da_du.T
         corner = da_dg.sum(axis=1).T
@@ -184,7 +189,9 @@ def _neutrality_log_balance(problem: Problem, phases: np.ndarray, u, g):
     z = layout.z.astype(float)
     log_c = jnp.where(
         mobile,
-        problem.ln_density[phases] - problem.energy[phases] - z * u[:, None]
+        problem.ln_density[phases]
+        - problem.energy[phases]
+        - z * u[:, None]
         + layout.sign * _gather_potentials(problem, phases, g),
         -jnp.inf,
     )
@@ -239,8 +246,10 @@ def closed_potentials(problem: Problem, u, g):
         return jnp.zeros((0,))
     g = g.at[free].set(0.0)
     log_terms = {+1: [], -1: []}
-    for phases, volume in ((problem.left_phase, problem.vol_left),
-                           (problem.right_phase, problem.vol_right)):
+    for phases, volume in (
+        (problem.left_phase, problem.vol_left),
+        (problem.right_phase, problem.vol_right),
+    ):
         c = concentrations(problem, phases, u, g)
         weights = amount_weights(problem, phases)[:, :, free]
         for sgn in (+1, -1):
@@ -278,8 +287,12 @@ def initial_guess(problem: Problem, rounds: int = 3):
         left_ok = (problem.left_phase >= 0) & exists[np.maximum(problem.left_phase, 0)]
         right_ok = (problem.right_phase >= 0) & exists[np.maximum(problem.right_phase, 0)]
         weight = left_ok.astype(float) + right_ok.astype(float)
-        u = jnp.where(weight > 0, (jnp.where(left_ok, left, 0.0) + jnp.where(right_ok, right, 0.0))
-                      / jnp.maximum(weight, 1.0), 0.0)
+        u = jnp.where(
+            weight > 0,
+            (jnp.where(left_ok, left, 0.0) + jnp.where(right_ok, right, 0.0))
+            / jnp.maximum(weight, 1.0),
+            0.0,
+        )
         if layout.gauge_fixed:
             u = u - u[0]
     for side, node in ((0, 0), (1, n - 1)):

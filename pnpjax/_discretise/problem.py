@@ -8,7 +8,8 @@ $\\nabla\\cdot(\\varepsilon_r\\nabla u) = -\\hat\\rho$ with no other constant.
 
 Internally every mobile carrier obeys
 $\\hat c = \\exp(\\ln\\hat N - \\hat E_0 - z u + \\text{sign}\\cdot g_k)$, with
-$\\hat E_0 = \\text{sign}\\cdot\\mu^\\circ/k_BT$ and $g_k$ the electrochemical potential (in $k_BT$) it
+$\\hat E_0 = \\text{sign}\\cdot\\mu^\\circ/k_BT$ and $g_k$ the electrochemical potential (in $k_BT$)
+it
 follows; sign is −1 for holes only, whose electrochemical potential is −E_F.
 """
 
@@ -191,7 +192,9 @@ def _check_unused(table, used, layout: Layout, what: str):
     for key in table:
         if key not in used:
             group = key.split("@")[0]
-            hint = f" (electrons and holes are keyed 'E_F', not {group!r})" if group in aliases else ""
+            hint = (
+                f" (electrons and holes are keyed 'E_F', not {group!r})" if group in aliases else ""
+            )
             raise ValueError(
                 f"{what}: key {key!r} matches no mobile species region{hint}; "
                 f"valid keys: {list(layout.keys)} or 'species@Phase'"
@@ -222,10 +225,12 @@ def build_problem(junction: Junction, mesh) -> Problem:
     g_fixed, amount = resolve_state(
         junction, layout, kT, c_ref, ln_density, energy, c_ref * length_scale**d
     )
-    u_boundary = jnp.stack([
-        b.potential / kT if isinstance(b, Electrode) else jnp.zeros(())
-        for b in (junction.left, junction.right)
-    ])
+    u_boundary = jnp.stack(
+        [
+            b.potential / kT if isinstance(b, Electrode) else jnp.zeros(())
+            for b in (junction.left, junction.right)
+        ]
+    )
     return Problem(
         layout=layout,
         geometry=junction.geometry,
@@ -268,7 +273,9 @@ def validate_state(junction: Junction, layout: Layout) -> None:
     kT, c_ref = scales(junction, length_scale)
     ln_density, energy, frozen, background = species_arrays(junction, layout, kT, c_ref)
     d = dimension(junction.geometry)
-    g, amount = resolve_state(junction, layout, kT, c_ref, ln_density, energy, c_ref * length_scale**d)
+    g, amount = resolve_state(
+        junction, layout, kT, c_ref, ln_density, energy, c_ref * length_scale**d
+    )
     if not _is_concrete(junction):
         return
     z = layout.z.astype(float)
@@ -280,8 +287,9 @@ def validate_state(junction: Junction, layout: Layout) -> None:
         for s in range(layout.n_species):
             k = layout.potential_index[p, s]
             if k >= 0:
-                c[s] = float(c_ref) * np.exp(float(ln_density[p, s] - energy[p, s]
-                                                   + layout.sign[s] * g[k]))
+                c[s] = float(c_ref) * np.exp(
+                    float(ln_density[p, s] - energy[p, s] + layout.sign[s] * g[k])
+                )
         for name, given in state.concentrations.items():
             s = layout.species.index(name)
             if abs(c[s] - float(given)) > 1e-6 * float(given):
@@ -303,16 +311,21 @@ def validate_state(junction: Junction, layout: Layout) -> None:
             raise ValueError("Closed: every phase of a closed system needs a finite thickness (m)")
         from .geometry import area, volume_between
 
-        bounds = np.cumsum([float(junction.origin)]
-                           + [float(ph.thickness) for ph in junction.phases])
+        bounds = np.cumsum(
+            [float(junction.origin)] + [float(ph.thickness) for ph in junction.phases]
+        )
         volumes = np.asarray(volume_between(bounds[:-1], bounds[1:], junction.geometry))
         areas = np.asarray(area(bounds[1:-1], junction.geometry))
         sigma = np.array([float(i.sigma) for i in junction.interfaces]) / 1.602176634e-19
-        charges = [layout.charge_factor[k] * float(amount[k]) * float(c_ref) * length_scale**d
-                   for k in range(layout.n_potentials) if layout.closed[k]]
+        charges = [
+            layout.charge_factor[k] * float(amount[k]) * float(c_ref) * length_scale**d
+            for k in range(layout.n_potentials)
+            if layout.closed[k]
+        ]
         net = sum(charges) + float(fixed @ volumes) + float(sigma @ areas)
-        scale = (sum(map(abs, charges)) + float(np.abs(fixed) @ volumes)
-                 + float(np.abs(sigma) @ areas))
+        scale = (
+            sum(map(abs, charges)) + float(np.abs(fixed) @ volumes) + float(np.abs(sigma) @ areas)
+        )
         if abs(net) > 1e-6 * scale:
             raise ValueError(
                 f"Closed: a closed system with field-free ends must be neutral, but the amounts, "

@@ -148,9 +148,14 @@ class Junction(eqx.Module):
         self.species = _resolve_species(phases, species)
 
     def __check_init__(self):
-        check(lambda t: np.isfinite(t) & (t > 0), self.temperature,
-              f"Junction: temperature (K) must be > 0, got {self.temperature}")
-        check(lambda r: r >= 0, self.origin, f"Junction: origin (m) must be >= 0, got {self.origin}")
+        check(
+            lambda t: np.isfinite(t) & (t > 0),
+            self.temperature,
+            f"Junction: temperature (K) must be > 0, got {self.temperature}",
+        )
+        check(
+            lambda r: r >= 0, self.origin, f"Junction: origin (m) must be >= 0, got {self.origin}"
+        )
         for side, boundary in (("left", self.left), ("right", self.right)):
             if not isinstance(boundary, AbstractBoundary):
                 raise TypeError(f"Junction: {side} must be pnpjax.Bulk, Symmetry or Electrode")
@@ -236,7 +241,9 @@ def _check_counter_charge(junction: Junction):
             if carrier.mobile and charge[name] != 0:
                 mobile_signs.add(np.sign(charge[name]))
     for index, phase in enumerate(junction.phases):
-        fixed = np.asarray(phase.background_charge) if not _traced(phase.background_charge) else None
+        fixed = (
+            np.asarray(phase.background_charge) if not _traced(phase.background_charge) else None
+        )
         if fixed is None:
             continue
         fixed = float(fixed)

@@ -48,11 +48,17 @@ class Carrier(eqx.Module):
 
     def __check_init__(self):
         what = "site density" if self.mobile else "concentration"
-        check(lambda d: np.isfinite(d) & (d > 0) if self.mobile else d >= 0, self.density,
-              f"Carrier: density ({what}, m^-3) must be {'> 0' if self.mobile else '>= 0'} "
-              f"and finite, got {self.density}")
-        check(lambda d: d >= 0, self.diffusivity,
-              f"Carrier: diffusivity (m^2/s) must be >= 0, got {self.diffusivity}")
+        check(
+            lambda d: np.isfinite(d) & (d > 0) if self.mobile else d >= 0,
+            self.density,
+            f"Carrier: density ({what}, m^-3) must be {'> 0' if self.mobile else '>= 0'} "
+            f"and finite, got {self.density}",
+        )
+        check(
+            lambda d: d >= 0,
+            self.diffusivity,
+            f"Carrier: diffusivity (m^2/s) must be >= 0, got {self.diffusivity}",
+        )
         check(np.isfinite, self.mu0, f"Carrier: mu0 (eV) must be finite, got {self.mu0}")
 
 
@@ -101,11 +107,20 @@ class Phase(eqx.Module):
         self.background_charge = as_float(background_charge)
 
     def __check_init__(self):
-        check(lambda e: np.isfinite(e) & (e > 0), self.eps_r,
-              f"Phase {self.name!r}: eps_r must be > 0, got {self.eps_r}")
+        check(
+            lambda e: np.isfinite(e) & (e > 0),
+            self.eps_r,
+            f"Phase {self.name!r}: eps_r must be > 0, got {self.eps_r}",
+        )
         if self.thickness is not None:
-            check(lambda t: np.isfinite(t) & (t > 0), self.thickness,
-                  f"Phase {self.name!r}: thickness (m) must be > 0, got {self.thickness}; "
-                  "use thickness=None for a semi-infinite bulk")
-        check(np.isfinite, self.background_charge,
-              f"Phase {self.name!r}: background_charge (e·m^-3) must be finite")
+            check(
+                lambda t: np.isfinite(t) & (t > 0),
+                self.thickness,
+                f"Phase {self.name!r}: thickness (m) must be > 0, got {self.thickness}; "
+                "use thickness=None for a semi-infinite bulk",
+            )
+        check(
+            np.isfinite,
+            self.background_charge,
+            f"Phase {self.name!r}: background_charge (e·m^-3) must be finite",
+        )

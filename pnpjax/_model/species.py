@@ -25,7 +25,7 @@ def parse_kroger_vink(label: str) -> int | None:
         core, marks = braced.group(1), braced.group(2)
     else:
         stripped = text.rstrip(_POSITIVE + _NEGATIVE)
-        marks = text[len(stripped):]
+        marks = text[len(stripped) :]
         core = stripped
         if not marks:
             for neutral in _NEUTRAL:

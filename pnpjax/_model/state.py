@@ -80,8 +80,11 @@ class ReferenceBulk(AbstractState):
 
     def __check_init__(self):
         for key, value in self.concentrations.items():
-            check(lambda c: np.isfinite(c) & (c > 0), value,
-                  f"ReferenceBulk: concentrations[{key!r}] (m^-3) must be > 0, got {value}")
+            check(
+                lambda c: np.isfinite(c) & (c > 0),
+                value,
+                f"ReferenceBulk: concentrations[{key!r}] (m^-3) must be > 0, got {value}",
+            )
 
 
 class Closed(AbstractState):

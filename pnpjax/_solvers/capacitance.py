@@ -49,8 +49,9 @@ def differential_capacitance(
     where = (lambda j: j.left.potential) if side == "left" else (lambda j: j.right.potential)
 
     def charge(potential):
-        solution = solve_equilibrium(eqx.tree_at(where, junction, potential), mesh=mesh,
-                                     solver=solver)
+        solution = solve_equilibrium(
+            eqx.tree_at(where, junction, potential), mesh=mesh, solver=solver
+        )
         return solution.boundary_charge[index], solution
 
     potential = where(junction)

@@ -22,8 +22,10 @@ def solve_equilibrium(
     """Solve for the thermodynamic equilibrium of `junction`.
 
     Every mobile species has a uniform electrochemical potential in each region it can reach,
-    $\\tilde\\mu_i = \\mu_i^\\circ + k_BT\\ln(c_i/N_i) + z_ie\\phi$, and the potential obeys Poisson's
-    equation $\\nabla\\cdot(\\varepsilon\\nabla\\phi) = -\\rho$ with the boundary and interface conditions
+    $\\tilde\\mu_i = \\mu_i^\\circ + k_BT\\ln(c_i/N_i) + z_ie\\phi$, and the potential obeys
+    Poisson's
+    equation $\\nabla\\cdot(\\varepsilon\\nabla\\phi) = -\\rho$ with the boundary and interface
+    conditions
     of the junction (Gauss's law with σ_f at interfaces). Solved by damped Newton on a graded
     finite-volume mesh with O(N) bordered tridiagonal solves, compiled with `jax.jit`.
 
@@ -56,19 +58,24 @@ def solve_equilibrium(
 
 
 @eqx.filter_jit
-def _solve(junction: Junction, mesh: Mesh, solver: Newton, throw: bool,
-           extrapolate: bool) -> EquilibriumSolution:
+def _solve(
+    junction: Junction, mesh: Mesh, solver: Newton, throw: bool, extrapolate: bool
+) -> EquilibriumSolution:
     problem, y, stats = _solve_on(junction, mesh, solver, throw)
     if not extrapolate:
         return make_solution(problem, y, *stats, junction.temperature)
     # the refined solve starts from the coarse solution, interpolated to the new midpoints
-    u, g_free = y[: problem.n_nodes], y[problem.n_nodes:]
+    u, g_free = y[: problem.n_nodes], y[problem.n_nodes :]
     interpolated = jnp.stack([u[:-1], 0.5 * (u[:-1] + u[1:])], axis=1).reshape(-1)
     start = jnp.concatenate([interpolated, u[-1:], g_free])
-    fine_problem, y_fine, fine_stats = _solve_on(junction, mesh.refined(), solver, throw,
-                                                 start=start)
-    stats = (stats[0] + fine_stats[0], jnp.maximum(stats[1], fine_stats[1]),
-             jnp.maximum(stats[2], fine_stats[2]))
+    fine_problem, y_fine, fine_stats = _solve_on(
+        junction, mesh.refined(), solver, throw, start=start
+    )
+    stats = (
+        stats[0] + fine_stats[0],
+        jnp.maximum(stats[1], fine_stats[1]),
+        jnp.maximum(stats[2], fine_stats[2]),
+    )
     return richardson(problem, fine_problem, y, y_fine, stats, junction.temperature)
 
 
@@ -78,13 +85,15 @@ def _solve_on(junction: Junction, mesh: Mesh, solver: Newton, throw: bool, start
     y, iterations, rel, code = implicit_solve(problem, y0, solver)
     if throw:
         y = eqx.error_if(
-            y, code == MAX_STEPS_REACHED,
+            y,
+            code == MAX_STEPS_REACHED,
             "solve_equilibrium: Newton did not converge within max_steps. Re-run with "
             "throw=False and inspect .iterations and .residual; raise Newton(max_steps=...) or "
             "check the inputs (potentials many eV apart, concentrations beyond float range).",
         )
         y = eqx.error_if(
-            y, code == NONFINITE,
+            y,
+            code == NONFINITE,
             "solve_equilibrium: the solve produced non-finite values. Re-run with throw=False "
             "to inspect; check for extreme inputs (energies of tens of eV, densities of 0).",
         )

@@ -60,7 +60,8 @@ class Newton(eqx.Module):
             raise ValueError(f"Newton: max_steps must be >= 1, got {self.max_steps}")
         if self.continuation_steps < 0:
             raise ValueError(
-                f"Newton: continuation_steps must be >= 0, got {self.continuation_steps}")
+                f"Newton: continuation_steps must be >= 0, got {self.continuation_steps}"
+            )
         if not (self.atol > 0 and self.rtol >= 0 and self.residual_tol > 0):
             raise ValueError("Newton: atol and residual_tol must be > 0 and rtol >= 0")
 
@@ -81,15 +82,17 @@ def relative_residual(problem, y):
     flux = problem.conductance * (jnp.abs(u[:-1]) + jnp.abs(u[1:]) + 1.0)
     zero = jnp.zeros((1,))
     n = problem.n_nodes
-    scale = (gross_charge(problem, u, g_free) + jnp.concatenate([flux, zero])
-             + jnp.concatenate([zero, flux]))
+    scale = (
+        gross_charge(problem, u, g_free)
+        + jnp.concatenate([flux, zero])
+        + jnp.concatenate([zero, flux])
+    )
     dirichlet = np.zeros(n, bool)
     dirichlet[0], dirichlet[-1] = problem.dirichlet
     scale = jnp.where(dirichlet, 1.0 + jnp.abs(u), jnp.maximum(scale, 1e-300))
     rel = jnp.max(jnp.abs(f[:n]) / scale)
     if g_free.size:
-        totals = jnp.maximum(jnp.abs(problem.amount[problem.layout.free]),
-                             jnp.abs(amounts).sum(0))
+        totals = jnp.maximum(jnp.abs(problem.amount[problem.layout.free]), jnp.abs(amounts).sum(0))
         rel = jnp.maximum(rel, jnp.max(jnp.abs(f[n:]) / jnp.maximum(totals, 1e-300)))
     return rel
 
@@ -117,8 +120,9 @@ def newton_iterate(problem, y0, solver: Newton):
     y, iterations, step, finite = jax.lax.while_loop(cond, body, init)
     rel = relative_residual(problem, y)
     converged = (step <= 0.0) & (rel <= solver.residual_tol)
-    code = jnp.where(~finite | ~jnp.isfinite(rel), NONFINITE,
-                     jnp.where(converged, SUCCESS, MAX_STEPS_REACHED))
+    code = jnp.where(
+        ~finite | ~jnp.isfinite(rel), NONFINITE, jnp.where(converged, SUCCESS, MAX_STEPS_REACHED)
+    )
     return y, iterations, rel, code
 
 
@@ -146,8 +150,12 @@ def implicit_solve(problem, y0, solver: Newton):
             transpose_solve=lambda _, b: transposed.solve(b),
         )
         zeros_int = lambda a: np.zeros(np.shape(a), jax.dtypes.float0)  # noqa: E731
-        return (y, iterations, rel, code), (dy, zeros_int(iterations), jnp.zeros_like(rel),
-                                            zeros_int(code))
+        return (y, iterations, rel, code), (
+            dy,
+            zeros_int(iterations),
+            jnp.zeros_like(rel),
+            zeros_int(code),
+        )
 
     return solve(problem, jax.lax.stop_gradient(y0))
 
@@ -161,8 +169,11 @@ def _continuation(problem, y0, solver: Newton):
 
     def stage(carry, lam):
         y, total = carry
-        staged = eqx.tree_at(lambda p: (p.u_boundary, p.sigma_node), problem,
-                             (start + lam * (target_boundary - start), lam * target_sigma))
+        staged = eqx.tree_at(
+            lambda p: (p.u_boundary, p.sigma_node),
+            problem,
+            (start + lam * (target_boundary - start), lam * target_sigma),
+        )
         y_start = y
         for side, node in ((0, 0), (1, n - 1)):
             if problem.dirichlet[side]:
