@@ -10,8 +10,3 @@ VACUUM_PERMITTIVITY = 8.8541878128e-12
 """ε_0 (F/m)."""
 AVOGADRO = 6.02214076e23
 """N_A (1/mol)."""
-
-
-def thermal_voltage(temperature):
-    """k_B T / e (V) at `temperature` (K)."""
-    return BOLTZMANN_EV * temperature

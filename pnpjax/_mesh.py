@@ -6,6 +6,7 @@ serves a whole batch of junctions. Interfaces are nodes shared by two phases.
 """
 
 import functools
+import warnings
 
 import equinox as eqx
 import jax
@@ -39,6 +40,10 @@ def _graded_fractions(t, h_left, h_right, h_max, growth, min_cells):
     inv = 1.0 / spacing(samples)
     xi = np.concatenate([[0.0], np.cumsum(0.5 * (inv[1:] + inv[:-1]) * np.diff(samples))])
     cells = max(min_cells, int(np.ceil(xi[-1])))
+    if np.isfinite(h_left) and np.isfinite(h_right):
+        # an even count puts a node at the middle, where the two interfaces' space charges
+        # are split, on this mesh and on every refinement alike
+        cells += cells % 2
     x = np.interp(np.linspace(0, xi[-1], cells + 1), xi, samples)
     x[0], x[-1] = 0.0, t
     return x / t
@@ -247,6 +252,16 @@ class Mesh(eqx.Module):
             raise ValueError(f"Mesh.auto: growth must be > 1, got {growth}")
         _require_concrete(junction)
         debye, local, steps = _batched_scales(junction)
+        capped = np.isfinite(debye)[:, None] & (local * MAX_THINNING <= debye[:, None] * (1 + 1e-9))
+        if np.any(capped):
+            warnings.warn(
+                "Mesh.auto: a potential step of more than 2 ln(1e9) ≈ 41 k_BT/e (about 1 V at room "
+                "temperature) would accumulate carriers more than 1e18-fold under Boltzmann "
+                "statistics; the mesh stops refining at a 1e9-fold thinned Debye length, so the "
+                "layer there is under-resolved and its charge inaccurate. Such accumulation is "
+                "beyond any site density: the results are outside Boltzmann theory's validity.",
+                stacklevel=2,
+            )
         n_p = len(junction.phases)
         finite = debye[np.isfinite(debye)]
         thicknesses = [_max_thickness(ph) for ph in junction.phases]

@@ -8,6 +8,7 @@ import numpy as np
 from jaxtyping import Array, Float, Int
 
 from ._constants import ELEMENTARY_CHARGE, VACUUM_PERMITTIVITY
+from ._discretise.geometry import dimension
 from ._discretise.poisson import (
     amount_weights,
     bulk_concentrations,
@@ -201,21 +202,29 @@ def _half_boxes_between(n: int, lo: int, hi: int):
     return left, right
 
 
-def _side_sums(problem: Problem, box_left, box_right, x):
+def side_splits(problem: Problem) -> list[int]:
+    """Node splitting each phase between its two interfaces (its middle node), else its far end:
+    the outer limits of the interface sides, `[start, split_1, ..., split_(n_int−1), end]`."""
+    n_int = problem.interface_nodes.size
+    bounds = [0] + [int(j) for j in problem.interface_nodes] + [problem.n_nodes - 1]
+    middles = [(bounds[k] + bounds[k + 1]) // 2 for k in range(1, n_int)]
+    return [0, *middles, problem.n_nodes - 1]
+
+
+def _side_sums(problem: Problem, box_left, box_right, x, splits=None):
     """Charge and charge-weighted mean distance on each side of each interface (scaled).
 
-    A side extends from the interface to the far end of its phase, or to the phase's middle
-    node when another interface bounds the phase there."""
+    A side extends from the interface to the far end of its phase, or to the split node
+    (`side_splits`) when another interface bounds the phase there."""
     n_int = problem.interface_nodes.size
     if not n_int:
         return jnp.zeros((0, 2)), jnp.zeros((0, 2))
     n = problem.n_nodes
-    bounds = [0] + [int(j) for j in problem.interface_nodes] + [n - 1]
+    splits = side_splits(problem) if splits is None else splits
     excess, width = [], []
     for k in range(n_int):
-        node = bounds[k + 1]
-        left_start = (bounds[k] + node) // 2 if k > 0 else bounds[k]
-        right_end = (node + bounds[k + 2]) // 2 if k < n_int - 1 else bounds[k + 2]
+        node = int(problem.interface_nodes[k])
+        left_start, right_end = splits[k], splits[k + 1]
         sides = []
         for lo, hi in ((left_start, node), (node, right_end)):
             mask_left, mask_right = _half_boxes_between(n, lo, hi)
@@ -228,8 +237,11 @@ def _side_sums(problem: Problem, box_left, box_right, x):
     return jnp.stack(excess), jnp.stack(width)
 
 
-def make_solution(problem: Problem, y, iterations, rel, code, temperature) -> EquilibriumSolution:
-    """Convert the non-dimensional solution `y` into an `EquilibriumSolution`."""
+def make_solution(
+    problem: Problem, y, iterations, rel, code, temperature, splits=None
+) -> EquilibriumSolution:
+    """Convert the non-dimensional solution `y` into an `EquilibriumSolution` (`splits`: see
+    `side_splits`)."""
     layout = problem.layout
     u, g_free = split(problem, y)
     g = full_potentials(problem, g_free)
@@ -249,9 +261,8 @@ def make_solution(problem: Problem, y, iterations, rel, code, temperature) -> Eq
     area = problem.node_area
     d_minus = (jnp.concatenate([zero, flux]) + box_left) / area
     d_plus = (jnp.concatenate([flux, zero]) - box_right) / area
-    entry_phase = np.where(sides == 0, lp[nodes], np.where(sides == 1, rp[nodes], rp[nodes]))
-    entry_phase = np.where(entry_phase < 0, lp[nodes], entry_phase)
-    use_left = (sides == 0) | ((sides == 2) & (rp[nodes] < 0))
+    entry_phase = np.where(sides == 0, lp[nodes], rp[nodes])
+    use_left = sides == 0
     c_entry = jnp.where(use_left[:, None], c_left[nodes], c_right[nodes])
     rho_entry = jnp.where(use_left, rho_left[nodes], rho_right[nodes])
     d_entry = jnp.where(
@@ -291,18 +302,18 @@ def make_solution(problem: Problem, y, iterations, rel, code, temperature) -> Eq
     n_int = interfaces.size
     sc = jnp.stack([phi_i - phi_b[:-1], phi_i - phi_b[1:]], axis=1) if n_int else jnp.zeros((0, 2))
     built_in = phi_b[1:] - phi_b[:-1]
-    excess, width = _side_sums(problem, box_left, box_right, problem.x)
+    excess, width = _side_sums(problem, box_left, box_right, problem.x, splits)
     if n_int:
         excess = excess / area[interfaces][:, None] * charge_scale
         width = width * L0
     boundary_charge = jnp.stack([d_plus[0], -d_minus[-1]]) * charge_scale
     d_scale = charge_scale
-    amounts = _amounts(problem, c_left, c_right) * c_ref * L0 ** _dim(problem)
+    amounts = _amounts(problem, c_left, c_right) * c_ref * L0 ** dimension(problem.geometry)
     total = (
         (box_left.sum() + box_right.sum() + problem.sigma_node.sum())
         * e
         * c_ref
-        * L0 ** _dim(problem)
+        * L0 ** dimension(problem.geometry)
     )
     return EquilibriumSolution(
         species=layout.species,
@@ -342,10 +353,6 @@ def make_solution(problem: Problem, y, iterations, rel, code, temperature) -> Eq
     )
 
 
-def _dim(problem: Problem) -> int:
-    return {"planar": 1, "cylindrical": 2, "spherical": 3}[problem.geometry]
-
-
 def _amounts(problem: Problem, c_left, c_right):
     """∫ sign·c dV per electrochemical potential (scaled)."""
     total = jnp.zeros(problem.layout.n_potentials)
@@ -378,7 +385,9 @@ def richardson(
     iterations, rel, code = stats
     solution = make_solution(coarse_problem, y_extrapolated, iterations, rel, code, temperature)
     coarse = make_solution(coarse_problem, y_coarse, iterations, rel, code, temperature)
-    fine = make_solution(fine_problem, y_fine, iterations, rel, code, temperature)
+    # the same integration regions on both meshes: coarse node j is fine node 2j
+    fine_splits = [2 * j for j in side_splits(coarse_problem)]
+    fine = make_solution(fine_problem, y_fine, iterations, rel, code, temperature, fine_splits)
     fine_index = {
         (int(j), int(s)): i for i, (j, s) in enumerate(zip(*_profile_entries(fine_problem)))
     }

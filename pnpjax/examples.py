@@ -66,7 +66,7 @@ def cathode_electrolyte(
         eps_r=eps_electrolyte,
         carriers={
             "Li_i^•": Carrier(li_step, li_sites_lps),
-            "V_Li'": Carrier(-0.127 - 0.30, li_sites_lps),
+            "V_Li'": Carrier(-0.127 - li_step, li_sites_lps),
             "e'": Carrier(2.5, 1e26),
         },
     )

@@ -171,3 +171,52 @@ def test_non_converging_solve_reports_and_raises():
         pj.solve_equilibrium(junction, mesh=mesh, solver=pj.Newton(max_steps=2))
     converged = pj.solve_equilibrium(junction, mesh=mesh)
     assert int(converged.result) == 0 and bool(jnp.all(jnp.isfinite(converged.phi)))
+
+
+def test_review_findings_raise_clearly():
+    charged_only = pj.Phase("A", eps_r=5.0, carriers={"Li_i^•": pj.Carrier(0.0, 1e28)})
+    with pytest.raises(ValueError, match="cannot be neutral"):
+        pj.Junction([charged_only], pj.Reservoir({"Li_i^•": 0.0}), left=pj.Electrode(0.1))
+    with pytest.raises(ValueError, match="density is required"):
+        pj.Carrier(0.0)
+    with pytest.raises(ValueError, match="empty charge mark"):
+        pj.Species("V_O^{}")
+    electrolyte = pj.Phase(
+        "el", eps_r=5.0, carriers={"A^•": pj.Carrier(0.0, 1e28), "B'": pj.Carrier(0.0, 1e28)}
+    )
+    with pytest.raises(ValueError, match="is semi-infinite"):
+        pj.Junction(
+            [electrolyte], pj.Closed({"A^•": 1e16}, potentials={"B'": -0.2}), left=pj.Electrode(0.1)
+        )
+    with pytest.raises(ValueError, match="no species in any phase"):
+        pj.Junction(
+            [pj.Phase("ins", eps_r=4.0, carriers={}, thickness=1e-9)],
+            pj.Reservoir(),
+            left=pj.Electrode(0.0),
+            right=pj.Electrode(1.0),
+        )
+    with pytest.raises(ValueError, match="every parameter must be a scalar"):
+        pj.Junction(
+            [electrolyte],
+            pj.Reservoir({"A^•": -0.2, "B'": -0.2}),
+            temperature=jnp.array([300.0, 310.0]),
+        )
+    with pytest.raises(ValueError, match="needs finite radii"):
+        pj.Junction(
+            [electrolyte],
+            pj.Reservoir({"A^•": -0.2, "B'": -0.2}),
+            geometry="spherical",
+            origin=1e-8,
+            right=pj.Symmetry(),
+        )
+
+
+def test_mesh_warns_beyond_boltzmann_validity():
+    electrolyte = pj.Phase(
+        "el", eps_r=10.0, carriers={"A^•": pj.Carrier(0.0, 1e28), "B'": pj.Carrier(0.0, 1e28)}
+    )
+    junction = pj.Junction(
+        [electrolyte], pj.ReferenceBulk("el", {"A^•": 1e24, "B'": 1e24}), left=pj.Electrode(2.0)
+    )
+    with pytest.warns(UserWarning, match="under-resolved"):
+        pj.Mesh.auto(junction)

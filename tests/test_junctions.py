@@ -174,3 +174,32 @@ def test_gauss_law_with_unequal_permittivity():
     assert d_right == pytest.approx(40.0 * EPS0 * e_right, rel=1e-12)
     assert abs(float(solution.total_charge)) < 1e-9 * 0.01 / E
     assert bool(jnp.all(solution.layer_width > 0))
+
+
+def test_middle_layer_sides_are_consistent_under_extrapolation():
+    """A thin middle phase between two interfaces: each side's excess charge from the
+    extrapolated solve agrees with a much finer plain solve."""
+
+    def phase(name, eps_r, mu, thickness=None):
+        return pj.Phase(
+            name,
+            eps_r=eps_r,
+            thickness=thickness,
+            carriers={"A^•": pj.Carrier(mu, N_SITES), "B'": pj.Carrier(0.0, N_SITES)},
+        )
+
+    junction = pj.Junction(
+        [phase("a", 10.0, 0.0), phase("m", 20.0, 0.1, 2e-9), phase("b", 10.0, -0.05)],
+        pj.Reservoir({"A^•": -0.3, "B'": -0.3}),
+        temperature=T,
+    )
+    mesh = pj.Mesh.auto(junction)
+    extrapolated = pj.solve_equilibrium(junction, mesh=mesh, extrapolate=True)
+    reference = pj.solve_equilibrium(junction, mesh=mesh.refined(3))
+    coarse = pj.solve_equilibrium(junction, mesh=mesh)
+    error_extrapolated = np.max(
+        np.abs(np.asarray(extrapolated.excess_charge - reference.excess_charge))
+    )
+    error_coarse = np.max(np.abs(np.asarray(coarse.excess_charge - reference.excess_charge)))
+    assert error_extrapolated < 0.1 * error_coarse
+    assert abs(float(jnp.sum(extrapolated.excess_charge))) < 1e-12

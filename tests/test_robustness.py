@@ -1,5 +1,7 @@
 """Cold starts: built-in potentials of ±1 V (≈ 40 k_BT) and beyond, 30+ decades of concentration."""
 
+import contextlib
+
 import jax.numpy as jnp
 import numpy as np
 import pytest
@@ -8,10 +10,18 @@ from helpers import KT, T, electrode_cell
 import pnpjax as pj
 
 
+def _expect_under_resolved(expected):
+    """Mesh.auto warns when Boltzmann accumulation exceeds what the mesh resolves."""
+    return (
+        pytest.warns(UserWarning, match="under-resolved") if expected else contextlib.nullcontext()
+    )
+
+
 @pytest.mark.parametrize("potential", [-1.0, 1.0, 2.0])
 def test_electrode_at_large_potential_converges_from_cold_start(potential):
     junction = electrode_cell(potential)
-    solution = pj.solve_equilibrium(junction)
+    with _expect_under_resolved(abs(potential) > 1.05):
+        solution = pj.solve_equilibrium(junction)
     assert int(solution.result) == 0 and int(solution.iterations) < 40
     c = np.asarray(solution.concentration)
     assert c.max() / c.min() > 10 ** (abs(potential) / KT / np.log(10) - 1)
@@ -38,7 +48,9 @@ def test_junction_spanning_thirty_decades(step):
     junction = pj.Junction(
         [a, b], pj.ReferenceBulk("A", {"Li_i^•": 1e20, "V_Li'": 1e20}), temperature=T
     )
-    solution = pj.solve_equilibrium(junction)
+    # the mesh conservatively allows the whole step on either side, and warns beyond ~41 k_BT
+    with _expect_under_resolved(step > 1.05):
+        solution = pj.solve_equilibrium(junction)
     assert int(solution.result) == 0
     assert float(solution.built_in_potential[0]) == pytest.approx(-step, rel=1e-9)
     c = np.asarray(solution.concentration)

@@ -23,7 +23,7 @@ from jaxtyping import Array
 from .._constants import BOLTZMANN_EV, ELEMENTARY_CHARGE, VACUUM_PERMITTIVITY
 from .._model.junction import Electrode, Junction
 from .._model.layout import Layout, build_layout, match_key
-from .._model.state import Closed, ReferenceBulk, Reservoir
+from .._model.state import Closed, ReferenceBulk
 from .geometry import box_geometry, dimension
 
 
@@ -179,8 +179,6 @@ def resolve_state(junction: Junction, layout: Layout, kT, c_ref, ln_density, ene
             f"{type(state).__name__}: no value for {missing}; add them to {where} "
             "(key 'species', 'species@Phase' or 'E_F')"
         )
-    if not isinstance(state, (Reservoir, ReferenceBulk, Closed)):
-        raise TypeError(f"unknown state {type(state)}")
     return jnp.stack(g) if n_k else jnp.zeros((0,)), jnp.stack(amount) if n_k else jnp.zeros((0,))
 
 
@@ -306,9 +304,16 @@ def validate_state(junction: Junction, layout: Layout) -> None:
                 f"{net:.4g} e·m^-3 (mobile carriers, frozen carriers and background_charge); "
                 "adjust the concentrations so that sum(z*c) + background = 0"
             )
+    if isinstance(state, Closed) and any(layout.closed):
+        for k in np.nonzero(layout.closed)[0]:
+            for p in layout.regions[k]:
+                if junction.phases[p].thickness is None:
+                    raise ValueError(
+                        f"Closed: {layout.keys[k]!r} has a fixed amount but phase "
+                        f"{layout.phase_names[p]!r} is semi-infinite; give it a thickness (m) or "
+                        "fix that species by a potential instead"
+                    )
     if isinstance(state, Closed) and layout.gauge_fixed:
-        if any(ph.thickness is None for ph in junction.phases):
-            raise ValueError("Closed: every phase of a closed system needs a finite thickness (m)")
         from .geometry import area, volume_between
 
         bounds = np.cumsum(
@@ -316,7 +321,7 @@ def validate_state(junction: Junction, layout: Layout) -> None:
         )
         volumes = np.asarray(volume_between(bounds[:-1], bounds[1:], junction.geometry))
         areas = np.asarray(area(bounds[1:-1], junction.geometry))
-        sigma = np.array([float(i.sigma) for i in junction.interfaces]) / 1.602176634e-19
+        sigma = np.array([float(i.sigma) for i in junction.interfaces]) / ELEMENTARY_CHARGE
         charges = [
             layout.charge_factor[k] * float(amount[k]) * float(c_ref) * length_scale**d
             for k in range(layout.n_potentials)

@@ -1,6 +1,7 @@
 """Interfaces, boundaries and the junction that ties phases together."""
 
 import equinox as eqx
+import jax
 import numpy as np
 from jaxtyping import Array
 
@@ -47,7 +48,7 @@ class Bulk(AbstractBoundary):
     """A semi-infinite neutral bulk: zero field at the end of a phase long enough to be neutral.
 
     If the end phase has `thickness=None`, the mesh chooses its length from the Debye length and
-    the built-in potential (at least ~30 Debye lengths and several depletion widths).
+    the built-in potential (25 Debye lengths plus four depletion widths, `Mesh.auto`).
     """
 
 
@@ -57,7 +58,8 @@ class Symmetry(AbstractBoundary):
 
 
 class Electrode(AbstractBoundary):
-    """An electronically conducting electrode held at `potential` (V), blocking to ions.
+    """An ideally polarisable electrode held at `potential` (V): it fixes φ and exchanges no
+    species (blocking to ions, electrons and holes alike), so it does not fix the Fermi level.
 
     **Arguments:**
 
@@ -183,28 +185,68 @@ class Junction(eqx.Module):
                     f"Junction: {self.geometry} geometry with origin=0 needs left=Symmetry() "
                     "(the centre); or give an inner radius origin > 0"
                 )
-            if isinstance(self.right, Bulk) and self.phases[-1].thickness is None:
-                raise ValueError(
-                    f"Junction: {self.geometry} geometry needs a finite outer phase thickness"
-                )
+            for boundary, phase in ((self.left, self.phases[0]), (self.right, self.phases[-1])):
+                if isinstance(boundary, Bulk) and phase.thickness is None:
+                    raise ValueError(
+                        f"Junction: {self.geometry} geometry needs finite radii; give phase "
+                        f"{phase.name!r} a thickness (m)"
+                    )
+        if not self.species:
+            raise ValueError(
+                "Junction: no species in any phase; a charge-free stack needs no solver "
+                "(the potential is piecewise linear)"
+            )
+        batched = [
+            leaf
+            for leaf in jax.tree_util.tree_leaves(self)
+            if not _traced(leaf) and np.ndim(leaf) > 0
+        ]
+        if batched:
+            raise ValueError(
+                "Junction: every parameter must be a scalar; build a batch of junctions with "
+                "jax.vmap over a function that constructs one, e.g. jax.vmap(make_junction)(params)"
+            )
         _check_counter_charge(self)
+        _check_bulk_ends(self)
         from .._discretise.problem import validate_state
         from .layout import build_layout
 
         validate_state(self, build_layout(self))
 
-    def species_index(self, name: str) -> int:
-        """Position of species `name` in `self.species`."""
-        for i, s in enumerate(self.species):
-            if s.name == name:
-                return i
-        raise KeyError(f"unknown species {name!r}; known: {[s.name for s in self.species]}")
-
 
 def _traced(value) -> bool:
-    import jax
-
     return isinstance(value, jax.core.Tracer)
+
+
+def _check_bulk_ends(junction: Junction):
+    """The end phase at a `Bulk` boundary must be able to be neutral: mobile carriers of both
+    signs, or a fixed charge opposite to a mobile carrier's sign."""
+    charge = {s.name: s.charge for s in junction.species}
+    for boundary, phase in (
+        (junction.left, junction.phases[0]),
+        (junction.right, junction.phases[-1]),
+    ):
+        if not isinstance(boundary, Bulk):
+            continue
+        signs = {np.sign(charge[n]) for n, c in phase.carriers.items() if c.mobile and charge[n]}
+        fixed_leaves = [phase.background_charge] + [
+            c.density for n, c in phase.carriers.items() if not c.mobile and charge[n]
+        ]
+        if any(_traced(leaf) for leaf in fixed_leaves):
+            continue
+        fixed = float(phase.background_charge) + sum(
+            charge[n] * float(c.density)
+            for n, c in phase.carriers.items()
+            if not c.mobile and charge[n]
+        )
+        if signs >= {1, -1} or (fixed != 0 and -np.sign(fixed) in signs):
+            continue
+        raise ValueError(
+            f"Phase {phase.name!r} ends the junction at a Bulk() boundary but cannot be neutral "
+            f"(mobile charge signs {sorted(int(s) for s in signs)}, fixed charge {fixed:.3g} "
+            "e·m^-3); add a mobile counter-carrier or background_charge, or use Symmetry()/"
+            "Electrode() with a finite thickness"
+        )
 
 
 def _resolve_species(phases, species) -> tuple[Species, ...]:
@@ -250,7 +292,7 @@ def _check_counter_charge(junction: Junction):
         for name, carrier in phase.carriers.items():
             if not carrier.mobile and charge[name] != 0:
                 if _traced(carrier.density):
-                    return
+                    break
                 fixed += charge[name] * float(np.asarray(carrier.density))
         if fixed == 0.0:
             continue

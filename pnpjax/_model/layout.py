@@ -137,8 +137,8 @@ def build_layout(junction: Junction) -> Layout:
 
 
 def match_key(table: dict, k: int, keys, group_of, regions, phase_names):
-    """The entry of `table` addressing potential k: `"group@Phase"` for a phase of its region,
-    else `"group"`; species names of electrons/holes are accepted for `"E_F"`. Returns the key."""
+    """The key of `table` addressing potential k: `"group@Phase"` for a phase of its region,
+    else `"group"` (electrons and holes are the group `"E_F"`); `None` if there is none."""
     for p in regions[k]:
         key = f"{group_of[k]}@{phase_names[p]}"
         if key in table:

@@ -13,8 +13,10 @@ class Carrier(eqx.Module):
     A **mobile** carrier follows its electrochemical potential $\\tilde\\mu$ (eV):
     $c = N \\exp(-(\\mu^\\circ + z e\\phi - \\tilde\\mu)/k_BT)$, with $N$ its site or reference
     density (the concentration at which the chemical potential equals $\\mu^\\circ$).
-    For electrons $\\mu^\\circ$ is the conduction-band edge $E_C$ and $N$ the effective density of
-    states $N_C$; for holes $\\mu^\\circ$ is the valence-band edge $E_V$ and $N = N_V$.
+    For electrons $\\mu^\\circ$ is the conduction-band edge $E_C$, $\\tilde\\mu$ the Fermi level and
+    $N$ the effective density of states $N_C$. For holes give $\\mu^\\circ = E_V$ (the valence-band
+    edge) and $N = N_V$: pnpjax uses the hole energies $-E_V$ and $-E_F$ in the formula above,
+    so that $p = N_V\\exp((E_V - e\\phi - E_F)/k_BT)$.
 
     A **frozen** carrier (`mobile=False`) keeps the uniform concentration `density` everywhere in
     the phase: an immobile dopant or a defect that does not equilibrate (the Mott–Schottky case).
@@ -37,10 +39,15 @@ class Carrier(eqx.Module):
     def __init__(
         self,
         mu0: ScalarLike = 0.0,
-        density: ScalarLike = 1.0,
+        density: ScalarLike | None = None,
         diffusivity: ScalarLike = 0.0,
         mobile: bool = True,
     ):
+        if density is None:
+            raise ValueError(
+                "Carrier: density is required: the site/reference density N (m^-3) of a mobile "
+                "carrier, or the fixed concentration (m^-3) of a frozen one"
+            )
         self.mu0 = as_float(mu0)
         self.density = as_float(density)
         self.diffusivity = as_float(diffusivity)

@@ -35,6 +35,8 @@ def parse_kroger_vink(label: str) -> int | None:
         core = core.removesuffix("^")
     if not core:
         raise ValueError(f"Kröger–Vink label {label!r} has a charge mark but no defect name")
+    if not marks:
+        raise ValueError(f"Kröger–Vink label {label!r}: empty charge mark; use x for neutral")
     if marks in _NEUTRAL:
         return 0
     n_pos = sum(marks.count(ch) for ch in _POSITIVE)

@@ -185,5 +185,5 @@ def _continuation(problem, y0, solver: Newton):
     lams = jnp.arange(steps + 1, dtype=y0.dtype) / steps
     (y, iterations), codes = jax.lax.scan(stage, (y0, jnp.array(0)), lams)
     rel = relative_residual(problem, y)
-    code = jnp.where(jnp.all(codes == SUCCESS), codes[-1], jnp.max(codes))
+    code = jnp.max(codes)
     return y, iterations, rel, code
