@@ -14,6 +14,11 @@ def as_float(value) -> Array:
     return jnp.asarray(value, dtype=jnp.float64)
 
 
+def traced(tree) -> bool:
+    """True when any leaf of `tree` is a JAX tracer (inside jit, vmap or grad)."""
+    return any(isinstance(leaf, jax.core.Tracer) for leaf in jax.tree_util.tree_leaves(tree))
+
+
 def concrete(value):
     """`value` as a NumPy array when it is concrete, `None` under a JAX trace."""
     if isinstance(value, jax.core.Tracer):

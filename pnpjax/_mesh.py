@@ -15,6 +15,7 @@ import numpy as np
 from jaxtyping import Array
 
 from ._constants import BOLTZMANN_EV, VACUUM_PERMITTIVITY
+from ._custom_types import traced
 from ._model.junction import Electrode, Junction
 
 MAX_THINNING = 1e9
@@ -144,7 +145,7 @@ def _batched_scales(junction: Junction):
 
 
 def _require_concrete(junction: Junction):
-    if any(isinstance(leaf, jax.core.Tracer) for leaf in jax.tree_util.tree_leaves(junction)):
+    if traced(junction):
         raise ValueError(
             "Mesh.auto needs concrete parameter values, but the junction is traced (inside "
             "jit/vmap/grad): build the mesh outside, mesh = pnpjax.Mesh.auto(junction), and pass "
@@ -310,16 +311,21 @@ class Mesh(eqx.Module):
         origin = float(np.asarray(junction.origin))
         if not np.isclose(x[0], origin, rtol=0, atol=1e-12 * max(1.0, abs(x[-1]))):
             raise ValueError(f"Mesh.from_nodes: x[0] must equal the origin {origin} m")
+        given = [None if p.thickness is None else float(p.thickness) for p in junction.phases]
+        # a semi-infinite end phase takes the length x leaves over
+        free = [p for p, t in enumerate(given) if t is None]
+        remaining = (x[-1] - origin) - sum(t for t in given if t is not None)
+        if len(free) == 1:
+            given[free[0]] = remaining
+        elif len(free) == 2:
+            raise ValueError(
+                "Mesh.from_nodes: with two semi-infinite phases give one of them a thickness, "
+                "or use Mesh.auto"
+            )
         fractions, lengths, start = [], [], origin
         for p, phase in enumerate(junction.phases):
-            if phase.thickness is None:
-                end = x[-1] if p == len(junction.phases) - 1 else None
-                if end is None:
-                    raise ValueError("Mesh.from_nodes: only the last phase may have no thickness")
-                lengths.append(jnp.asarray(end - start))
-            else:
-                end = start + float(np.asarray(phase.thickness))
-                lengths.append(None)
+            end = start + given[p]
+            lengths.append(jnp.asarray(given[p]) if phase.thickness is None else None)
             tol = 1e-9 * (end - start)
             i0 = int(np.argmin(np.abs(x - start)))
             i1 = int(np.argmin(np.abs(x - end)))

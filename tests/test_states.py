@@ -119,3 +119,25 @@ def test_radial_closed_particle_conserves():
     assert float(solution.amounts[0]) == pytest.approx(total, rel=1e-12)
     assert float(solution.space_charge_potential[0, 0]) != 0.0
     assert bool(jnp.all(jnp.isfinite(solution.phi)))
+
+
+def test_mesh_from_user_nodes_with_a_semi_infinite_first_phase():
+    def phase(name, thickness):
+        return pj.Phase(
+            name,
+            eps_r=10.0,
+            thickness=thickness,
+            carriers={"A^•": pj.Carrier(0.0, 1e28), "B'": pj.Carrier(0.0, 1e28)},
+        )
+
+    junction = pj.Junction(
+        [phase("a", None), phase("b", 5e-9)],
+        pj.Reservoir({"A^•": -0.3, "B'": -0.3}),
+        right=pj.Electrode(0.05),
+        temperature=T,
+    )
+    x = np.concatenate([np.linspace(0, 20e-9, 50), 20e-9 + np.linspace(0, 5e-9, 30)[1:]])
+    mesh = pj.Mesh.from_nodes(junction, x)
+    solution = pj.solve_equilibrium(junction, mesh=mesh)
+    np.testing.assert_allclose(np.asarray(solution.x_nodes), x, rtol=1e-12, atol=1e-22)
+    assert int(solution.result) == 0

@@ -21,6 +21,7 @@ import numpy as np
 from jaxtyping import Array
 
 from .._constants import BOLTZMANN_EV, ELEMENTARY_CHARGE, VACUUM_PERMITTIVITY
+from .._custom_types import traced
 from .._model.junction import Electrode, Junction
 from .._model.layout import Layout, build_layout, match_key
 from .._model.state import Closed, ReferenceBulk
@@ -254,12 +255,6 @@ def build_problem(junction: Junction, mesh) -> Problem:
     )
 
 
-def _is_concrete(tree) -> bool:
-    import jax
-
-    return not any(isinstance(leaf, jax.core.Tracer) for leaf in jax.tree_util.tree_leaves(tree))
-
-
 def validate_state(junction: Junction, layout: Layout) -> None:
     """Construction-time checks of the state against the phases (concrete values only).
 
@@ -274,7 +269,7 @@ def validate_state(junction: Junction, layout: Layout) -> None:
     g, amount = resolve_state(
         junction, layout, kT, c_ref, ln_density, energy, c_ref * length_scale**d
     )
-    if not _is_concrete(junction):
+    if traced(junction):
         return
     z = layout.z.astype(float)
     state = junction.state

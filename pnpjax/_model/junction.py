@@ -5,7 +5,7 @@ import jax
 import numpy as np
 from jaxtyping import Array
 
-from .._custom_types import ScalarLike, as_float, check
+from .._custom_types import ScalarLike, as_float, check, traced
 from .phase import Phase
 from .species import Species
 from .state import AbstractState
@@ -179,7 +179,7 @@ class Junction(eqx.Module):
                     "end phase at a Bulk() boundary; give a thickness in m"
                 )
         if self.geometry != "planar":
-            origin = np.asarray(self.origin) if not _traced(self.origin) else None
+            origin = np.asarray(self.origin) if not traced(self.origin) else None
             if origin is not None and origin == 0 and not isinstance(self.left, Symmetry):
                 raise ValueError(
                     f"Junction: {self.geometry} geometry with origin=0 needs left=Symmetry() "
@@ -199,7 +199,7 @@ class Junction(eqx.Module):
         batched = [
             leaf
             for leaf in jax.tree_util.tree_leaves(self)
-            if not _traced(leaf) and np.ndim(leaf) > 0
+            if not traced(leaf) and np.ndim(leaf) > 0
         ]
         if batched:
             raise ValueError(
@@ -212,10 +212,6 @@ class Junction(eqx.Module):
         from .layout import build_layout
 
         validate_state(self, build_layout(self))
-
-
-def _traced(value) -> bool:
-    return isinstance(value, jax.core.Tracer)
 
 
 def _check_bulk_ends(junction: Junction):
@@ -232,7 +228,7 @@ def _check_bulk_ends(junction: Junction):
         fixed_leaves = [phase.background_charge] + [
             c.density for n, c in phase.carriers.items() if not c.mobile and charge[n]
         ]
-        if any(_traced(leaf) for leaf in fixed_leaves):
+        if any(traced(leaf) for leaf in fixed_leaves):
             continue
         fixed = float(phase.background_charge) + sum(
             charge[n] * float(c.density)
@@ -283,15 +279,13 @@ def _check_counter_charge(junction: Junction):
             if carrier.mobile and charge[name] != 0:
                 mobile_signs.add(np.sign(charge[name]))
     for index, phase in enumerate(junction.phases):
-        fixed = (
-            np.asarray(phase.background_charge) if not _traced(phase.background_charge) else None
-        )
+        fixed = np.asarray(phase.background_charge) if not traced(phase.background_charge) else None
         if fixed is None:
             continue
         fixed = float(fixed)
         for name, carrier in phase.carriers.items():
             if not carrier.mobile and charge[name] != 0:
-                if _traced(carrier.density):
+                if traced(carrier.density):
                     break
                 fixed += charge[name] * float(np.asarray(carrier.density))
         if fixed == 0.0:
