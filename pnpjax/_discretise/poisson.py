@@ -151,11 +151,11 @@ def jacobian(problem: Problem, y) -> BorderedTridiagonal:
     n, k = u.shape[0], g_free.shape[0]
     local = lambda u_, g_: local_terms(problem, u_, g_)  # noqa: E731
     _, (dq_du, da_du) = jax.jvp(local, (u, g_free), (jnp.ones_like(u), jnp.zeros_like(g_free)))
-    g_conductance = problem.conductance
+    conductance = problem.conductance
     zero = jnp.zeros((1,))
-    diag = jnp.concatenate([g_conductance, zero]) + jnp.concatenate([zero, g_conductance]) - dq_du
-    lower = -jnp.concatenate([zero, g_conductance])
-    upper = -jnp.concatenate([g_conductance, zero])
+    diag = jnp.concatenate([conductance, zero]) + jnp.concatenate([zero, conductance]) - dq_du
+    lower = -jnp.concatenate([zero, conductance])
+    upper = -jnp.concatenate([conductance, zero])
     if k:
         basis = jnp.eye(k)
         _, (dq_dg, da_dg) = jax.vmap(lambda e: jax.jvp(local, (u, g_free), (jnp.zeros_like(u), e)))(

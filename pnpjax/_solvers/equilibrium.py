@@ -3,7 +3,7 @@
 import equinox as eqx
 import jax.numpy as jnp
 
-from .._discretise.poisson import initial_guess
+from .._discretise.poisson import initial_guess, split
 from .._discretise.problem import build_problem
 from .._mesh import Mesh
 from .._model.junction import Junction
@@ -65,7 +65,7 @@ def _solve(
     if not extrapolate:
         return make_solution(problem, y, *stats, junction.temperature)
     # the refined solve starts from the coarse solution, interpolated to the new midpoints
-    u, g_free = y[: problem.n_nodes], y[problem.n_nodes :]
+    u, g_free = split(problem, y)
     interpolated = jnp.stack([u[:-1], 0.5 * (u[:-1] + u[1:])], axis=1).reshape(-1)
     start = jnp.concatenate([interpolated, u[-1:], g_free])
     fine_problem, y_fine, fine_stats = _solve_on(
