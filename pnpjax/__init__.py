@@ -26,5 +26,14 @@ from ._results import EquilibriumSolution as EquilibriumSolution
 from ._solvers.capacitance import differential_capacitance as differential_capacitance
 from ._solvers.equilibrium import solve_equilibrium as solve_equilibrium
 from ._solvers.newton import Newton as Newton
+from ._thermo.activity import AbstractActivity as AbstractActivity
+from ._thermo.activity import Bikerman as Bikerman
+from ._thermo.activity import CustomActivity as CustomActivity
+from ._thermo.activity import FermiDirac as FermiDirac
+from ._thermo.activity import LatticeSaturation as LatticeSaturation
+from ._thermo.activity import RegularSolution as RegularSolution
+from ._thermo.fermi_dirac import effective_density_of_states as effective_density_of_states
+from ._thermo.fermi_dirac import fermi_dirac_half as fermi_dirac_half
+from ._thermo.segregation import Segregation as Segregation
 
 __version__ = "0.1.0"

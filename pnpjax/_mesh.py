@@ -16,7 +16,7 @@ from jaxtyping import Array
 
 from ._constants import BOLTZMANN_EV, VACUUM_PERMITTIVITY
 from ._custom_types import traced
-from ._model.junction import Electrode, Junction
+from ._model.junction import Electrode, Junction, without_profiles
 
 MAX_THINNING = 1e9
 """Largest factor by which the mesh thins a phase's Debye length next to an interface."""
@@ -65,11 +65,15 @@ def _far_potential(junction, layout, u_b, kT, p: int, side: int):
             return u_b[q]
 
 
-def _screening_strength(mobile, z, bulk_c, deviation):
-    """Σ z² c of the mobile carriers where the potential deviates by `deviation` (k_BT/e) from
-    the bulk: the inverse square of the local screening length, up to ε."""
-    boltzmann = jnp.exp(jnp.clip(-z * deviation, -300, 300))
-    return jnp.where(mobile, z**2 * bulk_c * boltzmann, 0.0).sum()
+def _screening_strength(problem, phase: int, u, g):
+    """Σ z² c of the mobile carriers of `phase` at potential `u` (k_BT/e), through its
+    statistics: the inverse square of the local screening length, up to ε. Saturating activity
+    models cap it at the site density."""
+    from ._discretise.poisson import concentrations
+
+    layout = problem.layout
+    c = concentrations(problem, np.array([phase]), jnp.reshape(u, (1,)), g)[0]
+    return jnp.where(layout.mobile[phase], layout.z**2 * c, 0.0).sum()
 
 
 @eqx.filter_jit
@@ -97,7 +101,7 @@ def _mesh_scales(junction: Junction):
     g = full_potentials(problem, split(problem, initial_guess(problem))[1])
     bulk_c, u_b, exists = bulk_concentrations(problem, g)
     u_b = jnp.where(exists, u_b, 0.0)
-    debye = debye_lengths(problem, bulk_c) * problem.length_scale
+    debye = debye_lengths(problem, g, u_b) * problem.length_scale
     kT = BOLTZMANN_EV * junction.temperature
     z = layout.z
     local, steps = [], []
@@ -115,7 +119,7 @@ def _mesh_scales(junction: Junction):
                 )
             else:
                 extra = jnp.zeros(())
-            strength = functools.partial(_screening_strength, layout.mobile[p], z, bulk_c[p])
+            strength = lambda d: _screening_strength(problem, p, u_b[p] + d, g)  # noqa: B023, E731
             peak = jnp.maximum(strength(deviation + extra), strength(deviation - extra))
             bulk = strength(jnp.zeros(()))
             ratio = jnp.sqrt(
@@ -131,6 +135,7 @@ def _mesh_scales(junction: Junction):
 
 
 def _batched_scales(junction: Junction):
+    junction = without_profiles(junction)
     leaves = jax.tree_util.tree_leaves(junction)
     if all(jnp.ndim(leaf) == 0 for leaf in leaves):
         return tuple(np.asarray(a) for a in _mesh_scales(junction))

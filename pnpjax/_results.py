@@ -250,8 +250,8 @@ def make_solution(
     charge_scale = e * c_ref * L0  # C/m^2 per unit scaled surface charge
     nodes, sides = _profile_entries(problem)
     lp, rp = problem.left_phase, problem.right_phase
-    c_left = concentrations(problem, lp, u, g)
-    c_right = concentrations(problem, rp, u, g)
+    c_left = concentrations(problem, lp, u, g, problem.shift_left)
+    c_right = concentrations(problem, rp, u, g, problem.shift_right)
     rho_left = charge_density(problem, lp, c_left)
     rho_right = charge_density(problem, rp, c_right)
     box_left = problem.vol_left * rho_left
@@ -282,20 +282,27 @@ def make_solution(
     site_fraction = jnp.where(present, conc / site_density, 0.0)
     # band edges: E_C = E_C° − eφ for electrons; E_V = E_V° − eφ for holes (E0 = −E_V/kT)
     kinds = layout.kinds
+    shift_entry = jnp.where(
+        use_left[:, None], problem.shift_left[nodes], problem.shift_right[nodes]
+    )
     nan = jnp.full(nodes.shape, jnp.nan)
     e_c, e_v, fermi = nan, nan, nan
     for s, kind in enumerate(kinds):
         has = layout.mobile[entry_phase, s]
         if kind == "electron":
-            e_c = jnp.where(has, problem.energy[entry_phase, s] * kT - phi[nodes], e_c)
+            e_c = jnp.where(
+                has, (problem.energy[entry_phase, s] + shift_entry[:, s]) * kT - phi[nodes], e_c
+            )
         if kind == "hole":
-            e_v = jnp.where(has, -problem.energy[entry_phase, s] * kT - phi[nodes], e_v)
+            e_v = jnp.where(
+                has, -(problem.energy[entry_phase, s] + shift_entry[:, s]) * kT - phi[nodes], e_v
+            )
         if kind in ("electron", "hole"):
             k = layout.potential_index[entry_phase, s]
             g_entry = g[np.maximum(k, 0)] if layout.n_potentials else jnp.zeros(nodes.shape)
             fermi = jnp.where(has, g_entry * kT, fermi)
     bulk_c, u_b, exists = bulk_concentrations(problem, g)
-    debye = debye_lengths(problem, bulk_c) * L0
+    debye = debye_lengths(problem, g, u_b) * L0
     phi_b = jnp.where(exists, u_b * kT, jnp.nan)
     interfaces = problem.interface_nodes
     phi_i = phi[interfaces]

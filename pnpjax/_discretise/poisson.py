@@ -28,6 +28,7 @@ import numpy as np
 
 from .._linalg.bordered import BorderedTridiagonal
 from .problem import Problem
+from .statistics import phase_log_concentrations
 
 EXPONENT_CLIP = 500.0
 """Exponents are clipped here (e^500 ≈ 1e217) so a wild Newton iterate stays finite."""
@@ -41,22 +42,51 @@ def _gather_potentials(problem: Problem, phases: np.ndarray, g):
     return jnp.where(index >= 0, g[np.maximum(index, 0)], 0.0)
 
 
-def concentrations(problem: Problem, phases: np.ndarray, u, g):
-    """Scaled concentrations `[len(phases), n_species]` in `phases` at potentials `u` (k_BT/e).
+def log_concentrations(problem: Problem, phases: np.ndarray, u, g, shift=None, clip=True):
+    """Scaled log concentrations `[len(phases), n_species]` of the mobile carriers in `phases`
+    at potentials `u` (k_BT/e); −inf where a species is absent or frozen.
 
-    Mobile: $\\hat c = \\exp(\\ln\\hat N - \\hat E_0 - z u + \\text{sign}\\, g)$; frozen: constant.
+    $\\xi = -\\hat E_0 - zu + \\text{sign}\\,g - \\Delta\\hat G$ (the segregation `shift`) enters
+    each phase's statistics: $\\ln\\hat c = \\ln\\hat N + \\xi$ when ideal, else its activity
+    models (`statistics.py`). This is the only place carrier statistics enter the solver.
     """
     layout = problem.layout
     phases = np.maximum(phases, 0)
     mobile = layout.mobile[phases]
-    exponent = (
-        problem.ln_density[phases]
-        - problem.energy[phases]
+    xi = (
+        -problem.energy[phases]
         - layout.z * u[:, None]
         + layout.sign * _gather_potentials(problem, phases, g)
     )
-    exponent = jnp.where(mobile, jnp.minimum(exponent, EXPONENT_CLIP), -jnp.inf)
-    return jnp.exp(exponent) + problem.frozen[phases]
+    if shift is not None:
+        xi = xi - shift
+    log_c = problem.ln_density[phases] + xi
+    for p, models in enumerate(problem.activities):
+        rows = np.nonzero(phases == p)[0]
+        if models and rows.size:
+            sub = phase_log_concentrations(
+                models, layout.species, xi[rows], problem.ln_density[p], problem.kT, problem.c_ref
+            )
+            log_c = log_c.at[rows].set(sub)
+    if clip:
+        log_c = jnp.minimum(log_c, EXPONENT_CLIP)
+    return jnp.where(mobile, log_c, -jnp.inf)
+
+
+def concentrations(problem: Problem, phases: np.ndarray, u, g, shift=None):
+    """Scaled concentrations `[len(phases), n_species]` in `phases` at potentials `u` (k_BT/e):
+    mobile ones from `log_concentrations`, frozen ones constant."""
+    return jnp.exp(log_concentrations(problem, phases, u, g, shift)) + problem.frozen[
+        np.maximum(phases, 0)
+    ]
+
+
+def half_boxes(problem: Problem):
+    """`(phases, volumes, segregation shifts)` of the left and right half boxes of every node."""
+    return (
+        (problem.left_phase, problem.vol_left, problem.shift_left),
+        (problem.right_phase, problem.vol_right, problem.shift_right),
+    )
 
 
 def charge_density(problem: Problem, phases: np.ndarray, c):
@@ -89,11 +119,8 @@ def local_terms(problem: Problem, u, g_free):
     free = problem.layout.free
     charge = problem.sigma_node
     amounts = jnp.zeros((u.shape[0], free.size))
-    for phases, volume in (
-        (problem.left_phase, problem.vol_left),
-        (problem.right_phase, problem.vol_right),
-    ):
-        c = concentrations(problem, phases, u, g)
+    for phases, volume, shift in half_boxes(problem):
+        c = concentrations(problem, phases, u, g, shift)
         charge = charge + volume * charge_density(problem, phases, c)
         if free.size:
             weights = amount_weights(problem, phases)[:, :, free]
@@ -105,11 +132,8 @@ def gross_charge(problem: Problem, u, g_free):
     """Sum of |charge| in each box, Σ|z|c V + |ρ_bg| V + |σ A|: the scale of the residual."""
     g = full_potentials(problem, g_free)
     total = jnp.abs(problem.sigma_node)
-    for phases, volume in (
-        (problem.left_phase, problem.vol_left),
-        (problem.right_phase, problem.vol_right),
-    ):
-        c = concentrations(problem, phases, u, g)
+    for phases, volume, shift in half_boxes(problem):
+        c = concentrations(problem, phases, u, g, shift)
         background = jnp.abs(problem.background[np.maximum(phases, 0)])
         total = total + volume * (c @ np.abs(problem.layout.z) + background)
     return total
@@ -187,14 +211,7 @@ def _neutrality_log_balance(problem: Problem, phases: np.ndarray, u, g):
     layout = problem.layout
     mobile = layout.mobile[phases]
     z = layout.z.astype(float)
-    log_c = jnp.where(
-        mobile,
-        problem.ln_density[phases]
-        - problem.energy[phases]
-        - z * u[:, None]
-        + layout.sign * _gather_potentials(problem, phases, g),
-        -jnp.inf,
-    )
+    log_c = log_concentrations(problem, phases, u, g, clip=False)
     fixed = problem.frozen[phases] @ z + problem.background[phases]
     log_abs_z = jnp.log(jnp.maximum(jnp.abs(z), 1.0))
     positive = jnp.where(mobile & (z > 0), log_c + log_abs_z, -jnp.inf)
@@ -246,11 +263,8 @@ def closed_potentials(problem: Problem, u, g):
         return jnp.zeros((0,))
     g = g.at[free].set(0.0)
     log_terms = {+1: [], -1: []}
-    for phases, volume in (
-        (problem.left_phase, problem.vol_left),
-        (problem.right_phase, problem.vol_right),
-    ):
-        c = concentrations(problem, phases, u, g)
+    for phases, volume, shift in half_boxes(problem):
+        c = concentrations(problem, phases, u, g, shift)
         weights = amount_weights(problem, phases)[:, :, free]
         for sgn in (+1, -1):
             w = jnp.where(weights == sgn, 1.0, 0.0)
@@ -311,10 +325,21 @@ def bulk_concentrations(problem: Problem, g):
     return concentrations(problem, phases, u_b, g), u_b, exists
 
 
-def debye_lengths(problem: Problem, bulk_c):
-    """Scaled Debye length per phase from its mobile carriers,
-    $\\lambda = \\sqrt{\\varepsilon k_BT / (e^2 \\sum_i z_i^2 c_i)}$; inf without mobile charge."""
-    layout = problem.layout
-    strength = jnp.where(layout.mobile, bulk_c * layout.z.astype(float) ** 2, 0.0).sum(axis=1)
+def screening_strengths(problem: Problem, g, u_b):
+    """Per phase, $-\\partial\\hat\\rho/\\partial u = \\sum_i z_i^2\\hat c_i/f_{T,i}$ of the mobile
+    carriers at potentials `u_b` (k_BT/e): the linear response that sets the screening length
+    (thermodynamic factors and cross terms of the activity models included, by autodiff)."""
+    phases = np.arange(problem.ln_density.shape[0])
+    z = problem.layout.z.astype(float)
+    rho = lambda u: jnp.exp(log_concentrations(problem, phases, u, g)) @ z  # noqa: E731
+    _, d_rho = jax.jvp(rho, (u_b,), (jnp.ones_like(u_b),))
+    return -d_rho
+
+
+def debye_lengths(problem: Problem, g, u_b):
+    """Scaled linearised screening (Debye) length per phase,
+    $\\lambda = \\sqrt{\\varepsilon k_BT / (e^2 \\sum_i z_i^2 c_i/f_{T,i})}$ (VALIDATION.md item 8);
+    inf without mobile charge."""
+    strength = screening_strengths(problem, g, u_b)
     safe = jnp.where(strength > 0, strength, 1.0)
     return jnp.where(strength > 0, jnp.sqrt(problem.eps_r / safe), jnp.inf)

@@ -25,7 +25,9 @@ from .._custom_types import traced
 from .._model.junction import Electrode, Junction
 from .._model.layout import Layout, build_layout, match_key
 from .._model.state import Closed, ReferenceBulk
+from .._thermo.activity import AbstractActivity
 from .geometry import box_geometry, dimension
+from .statistics import phase_log_concentrations, phase_log_gamma
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -63,6 +65,9 @@ class Problem(eqx.Module):
     u_boundary: Array
     g_fixed: Array
     amount: Array
+    activities: tuple[tuple[AbstractActivity, ...], ...]
+    shift_left: Array
+    shift_right: Array
 
     @property
     def n_nodes(self) -> int:
@@ -111,10 +116,48 @@ def species_arrays(junction: Junction, layout: Layout, kT, c_ref):
     return stack(ln_density), stack(energy), stack(frozen), background
 
 
+def segregation_shifts(junction: Junction, layout: Layout, x, left_phase, right_phase, kT):
+    """Segregation energies ΔG/k_BT `[n_nodes, n_species]` of the left and right half box of
+    every node (zero where no profile applies)."""
+    n = x.shape[0]
+    shifts = [jnp.zeros((n, layout.n_species)), jnp.zeros((n, layout.n_species))]
+    for seg in junction.segregation:
+        s = layout.species.index(seg.species)
+        names = seg.phases if seg.phases is not None else layout.phase_names
+        hosts = [layout.phase_names.index(name) for name in names]
+        mask_phases = np.zeros(len(layout.phase_names) + 1, dtype=bool)
+        mask_phases[hosts] = True
+        energy = seg(x) / kT
+        for side, phases in enumerate((left_phase, right_phase)):
+            applies = mask_phases[phases] & layout.mobile[np.maximum(phases, 0), s] & (phases >= 0)
+            shifts[side] = shifts[side].at[:, s].add(jnp.where(applies, energy, 0.0))
+    return shifts[0], shifts[1]
+
+
 def _phase_index(layout: Layout, name: str, what: str) -> int:
     if name not in layout.phase_names:
         raise ValueError(f"{what}: unknown phase {name!r}; phases are {list(layout.phase_names)}")
     return layout.phase_names.index(name)
+
+
+def _reference_log_gamma(junction: Junction, layout: Layout, p: int, kT, c_ref, ln_density):
+    """ln γ `[n_species]` of the reference phase at the given bulk composition."""
+    state = junction.state
+    models = junction.phases[p].activity
+    needed = {name for model in models for name in model.species}
+    missing = sorted(needed - set(state.concentrations))
+    if missing:
+        raise ValueError(
+            f"ReferenceBulk: the activity models of phase {state.phase!r} need the bulk "
+            f"concentrations of {missing} as well (m^-3)"
+        )
+    c = jnp.stack(
+        [
+            state.concentrations.get(name, jnp.ones(())) * jnp.ones(())
+            for name in layout.species
+        ]
+    )
+    return phase_log_gamma(models, layout.species, c, ln_density[p], kT, c_ref)
 
 
 def resolve_state(junction: Junction, layout: Layout, kT, c_ref, ln_density, energy, amount_scale):
@@ -148,6 +191,7 @@ def resolve_state(junction: Junction, layout: Layout, kT, c_ref, ln_density, ene
     if isinstance(state, ReferenceBulk):
         p = _phase_index(layout, state.phase, "ReferenceBulk")
         conc = state.concentrations
+        log_gamma = None
         for name in conc:
             if name not in layout.species or not layout.mobile[p, layout.species.index(name)]:
                 raise ValueError(
@@ -170,7 +214,11 @@ def resolve_state(junction: Junction, layout: Layout, kT, c_ref, ln_density, ene
                 )
             s = named[0]
             c = conc[layout.species[s]]
-            g[k] = layout.sign[s] * (jnp.log(c / c_ref) - ln_density[p, s] + energy[p, s])
+            if log_gamma is None:
+                log_gamma = _reference_log_gamma(junction, layout, p, kT, c_ref, ln_density)
+            g[k] = layout.sign[s] * (
+                jnp.log(c / c_ref) - ln_density[p, s] + log_gamma[s] + energy[p, s]
+            )
             given[k] = True
     _check_unused(potentials, used, layout, f"{type(state).__name__}: potentials")
     missing = [layout.keys[k] for k in range(n_k) if not given[k]]
@@ -221,6 +269,7 @@ def build_problem(junction: Junction, mesh) -> Problem:
         j = int(interface_nodes[k])
         sigma_node = sigma_node.at[j].set(node_area[j] * interface.sigma / sigma_scale)
     ln_density, energy, frozen, background = species_arrays(junction, layout, kT, c_ref)
+    shift_left, shift_right = segregation_shifts(junction, layout, x_m, left_phase, right_phase, kT)
     g_fixed, amount = resolve_state(
         junction, layout, kT, c_ref, ln_density, energy, c_ref * length_scale**d
     )
@@ -252,6 +301,9 @@ def build_problem(junction: Junction, mesh) -> Problem:
         u_boundary=u_boundary,
         g_fixed=g_fixed,
         amount=amount,
+        activities=tuple(phase.activity for phase in junction.phases),
+        shift_left=shift_left,
+        shift_right=shift_right,
     )
 
 
@@ -276,13 +328,12 @@ def validate_state(junction: Junction, layout: Layout) -> None:
     fixed = np.asarray(frozen @ z + background) * float(c_ref)
     if isinstance(state, ReferenceBulk):
         p = layout.phase_names.index(state.phase)
-        c = np.zeros(layout.n_species)
-        for s in range(layout.n_species):
-            k = layout.potential_index[p, s]
-            if k >= 0:
-                c[s] = float(c_ref) * np.exp(
-                    float(ln_density[p, s] - energy[p, s] + layout.sign[s] * g[k])
-                )
+        index = layout.potential_index[p]
+        xi = -energy[p] + layout.sign * jnp.where(index >= 0, g[np.maximum(index, 0)], 0.0)
+        log_c = phase_log_concentrations(
+            junction.phases[p].activity, layout.species, xi[None], ln_density[p], kT, c_ref
+        )[0]
+        c = np.where(index >= 0, float(c_ref) * np.exp(np.asarray(log_c)), 0.0)
         for name, given in state.concentrations.items():
             s = layout.species.index(name)
             if abs(c[s] - float(given)) > 1e-6 * float(given):

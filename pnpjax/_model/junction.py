@@ -6,6 +6,8 @@ import numpy as np
 from jaxtyping import Array
 
 from .._custom_types import ScalarLike, as_float, check, traced
+from .._thermo.activity import CustomActivity
+from .._thermo.segregation import Segregation
 from .phase import Phase
 from .species import Species
 from .state import AbstractState
@@ -94,6 +96,8 @@ class Junction(eqx.Module):
       phases' carriers. Plain names need an explicit `Species(name, charge=...)`.
     - `geometry`: `"planar"`, `"cylindrical"` or `"spherical"`.
     - `origin`: position (m) of the left end; the inner radius in radial geometries.
+    - `segregation`: `Segregation` profiles ΔG(x) (eV) added to the standard chemical potential
+      of a species (grain-boundary cores, interphases).
     """
 
     phases: tuple[Phase, ...]
@@ -103,6 +107,7 @@ class Junction(eqx.Module):
     state: AbstractState
     temperature: Array
     origin: Array
+    segregation: tuple[Segregation, ...]
     species: tuple[Species, ...] = eqx.field(static=True)
     geometry: str = eqx.field(static=True)
 
@@ -118,6 +123,7 @@ class Junction(eqx.Module):
         species=None,
         geometry: str = "planar",
         origin: ScalarLike = 0.0,
+        segregation=(),
     ):
         phases = tuple(phases)
         if not phases or not all(isinstance(p, Phase) for p in phases):
@@ -148,6 +154,9 @@ class Junction(eqx.Module):
         self.origin = as_float(origin)
         self.geometry = geometry
         self.species = _resolve_species(phases, species)
+        if isinstance(segregation, Segregation):
+            segregation = (segregation,)
+        self.segregation = tuple(segregation)
 
     def __check_init__(self):
         check(
@@ -198,7 +207,7 @@ class Junction(eqx.Module):
             )
         batched = [
             leaf
-            for leaf in jax.tree_util.tree_leaves(self)
+            for leaf in jax.tree_util.tree_leaves(without_profiles(self))
             if not traced(leaf) and np.ndim(leaf) > 0
         ]
         if batched:
@@ -206,6 +215,7 @@ class Junction(eqx.Module):
                 "Junction: every parameter must be a scalar; build a batch of junctions with "
                 "jax.vmap over a function that constructs one, e.g. jax.vmap(make_junction)(params)"
             )
+        _check_nonideal(self)
         _check_counter_charge(self)
         _check_bulk_ends(self)
         from .._discretise.problem import validate_state
@@ -302,3 +312,43 @@ def _check_counter_charge(junction: Junction):
                 f"carriers) has no mobile {kind} carrier to screen it; add a mobile carrier of "
                 "that sign or make the fixed charge zero"
             )
+
+
+def without_profiles(junction: Junction) -> Junction:
+    """The junction without the parameters that may legitimately be arrays (segregation tables,
+    custom activity parameters): all its leaves are scalars unless it is a batch. Good enough for
+    the mesh's scale estimates, which ignore both."""
+    phases = tuple(
+        eqx.tree_at(
+            lambda p: p.activity,
+            phase,
+            tuple(m for m in phase.activity if not isinstance(m, CustomActivity)),
+        )
+        for phase in junction.phases
+    )
+    return eqx.tree_at(lambda j: (j.phases, j.segregation), junction, (phases, ()))
+
+
+def _check_nonideal(junction: Junction):
+    from .._constants import BOLTZMANN_EV
+
+    if not traced(junction.temperature):
+        kT = BOLTZMANN_EV * float(junction.temperature)
+        for phase in junction.phases:
+            for model in phase.activity:
+                model.validate(kT)
+    names = {p.name for p in junction.phases}
+    for k, seg in enumerate(junction.segregation):
+        if not isinstance(seg, Segregation):
+            raise TypeError(f"Junction: segregation[{k}] must be a pnpjax.Segregation")
+        hosts = [p.name for p in junction.phases if seg.species in p.carriers]
+        if not hosts:
+            raise ValueError(
+                f"Junction: segregation[{k}] names {seg.species!r}, which no phase hosts"
+            )
+        for name in seg.phases or ():
+            if name not in names:
+                raise ValueError(
+                    f"Junction: segregation[{k}] names unknown phase {name!r}; phases are "
+                    f"{sorted(names)}"
+                )

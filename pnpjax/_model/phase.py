@@ -5,6 +5,7 @@ import numpy as np
 from jaxtyping import Array
 
 from .._custom_types import ScalarLike, as_float, check
+from .._thermo.activity import AbstractActivity, FermiDirac
 
 
 class Carrier(eqx.Module):
@@ -81,6 +82,9 @@ class Phase(eqx.Module):
     - `carriers`: `{species name: Carrier}`; species not listed are absent from the phase.
     - `background_charge`: fixed charge density in units of e·m^-3 (signed: an ionised donor
       density is positive, an acceptor density negative).
+    - `activity`: activity/statistics models for some mobile carriers (`LatticeSaturation`,
+      `Bikerman`, `RegularSolution`, `FermiDirac`, `CustomActivity`); carriers not covered are
+      ideal (Boltzmann). Each carrier belongs to at most one model.
     """
 
     name: str = eqx.field(static=True)
@@ -88,6 +92,7 @@ class Phase(eqx.Module):
     eps_r: Array
     carriers: dict[str, Carrier]
     background_charge: Array
+    activity: tuple[AbstractActivity, ...]
 
     def __init__(
         self,
@@ -97,6 +102,7 @@ class Phase(eqx.Module):
         carriers: dict[str, Carrier],
         thickness: ScalarLike | None = None,
         background_charge: ScalarLike = 0.0,
+        activity=(),
     ):
         if not isinstance(name, str) or not name:
             raise ValueError(f"Phase name must be a non-empty string, got {name!r}")
@@ -112,6 +118,7 @@ class Phase(eqx.Module):
                 )
         self.carriers = dict(carriers)
         self.background_charge = as_float(background_charge)
+        self.activity = _activity_models(name, carriers, activity)
 
     def __check_init__(self):
         check(
@@ -131,3 +138,45 @@ class Phase(eqx.Module):
             self.background_charge,
             f"Phase {self.name!r}: background_charge (e·m^-3) must be finite",
         )
+
+
+def _activity_models(name: str, carriers: dict, activity) -> tuple[AbstractActivity, ...]:
+    if isinstance(activity, AbstractActivity):
+        activity = (activity,)
+    activity = tuple(activity)
+    covered = {}
+    for model in activity:
+        if not isinstance(model, AbstractActivity):
+            raise TypeError(
+                f"Phase {name!r}: activity entries must be activity models (e.g. "
+                f"pnpjax.LatticeSaturation), got {type(model)}"
+            )
+        for species in model.species:
+            carrier = carriers.get(species)
+            if carrier is None:
+                raise ValueError(
+                    f"Phase {name!r}: {type(model).__name__} names {species!r}, which is not a "
+                    f"carrier of this phase; carriers are {list(carriers)}"
+                )
+            if not carrier.mobile:
+                raise ValueError(
+                    f"Phase {name!r}: {type(model).__name__} names the frozen carrier "
+                    f"{species!r}; activity models apply to mobile carriers only (a frozen "
+                    "carrier keeps its given concentration)"
+                )
+            if species in covered:
+                raise ValueError(
+                    f"Phase {name!r}: {species!r} appears in both {covered[species]} and "
+                    f"{type(model).__name__}; give each carrier at most one activity model"
+                )
+            covered[species] = type(model).__name__
+        if isinstance(model, FermiDirac):
+            from .species import Species
+
+            for species in model.species:
+                if Species(species).kind not in ("electron", "hole"):
+                    raise ValueError(
+                        f"Phase {name!r}: FermiDirac applies to electrons and holes, not "
+                        f"{species!r}; use LatticeSaturation for ions on a finite lattice"
+                    )
+    return activity
