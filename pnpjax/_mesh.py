@@ -5,7 +5,6 @@ A mesh stores, per phase, the fractional positions of its nodes in [0, 1]; node 
 serves a whole batch of junctions. Interfaces are nodes shared by two phases.
 """
 
-import functools
 import warnings
 
 import equinox as eqx
@@ -103,7 +102,6 @@ def _mesh_scales(junction: Junction):
     u_b = jnp.where(exists, u_b, 0.0)
     debye = debye_lengths(problem, g, u_b) * problem.length_scale
     kT = BOLTZMANN_EV * junction.temperature
-    z = layout.z
     local, steps = [], []
     for p, phase in enumerate(junction.phases):
         ends_local, ends_step = [], []

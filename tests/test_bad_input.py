@@ -220,3 +220,81 @@ def test_mesh_warns_beyond_boltzmann_validity():
     )
     with pytest.warns(UserWarning, match="under-resolved"):
         pj.Mesh.auto(junction)
+
+
+def _ion_phase(**kwargs):
+    return pj.Phase(
+        "p",
+        eps_r=10.0,
+        carriers={"A^•": pj.Carrier(0.0, 1e28), "B'": pj.Carrier(density=1e26, mobile=False)},
+        **kwargs,
+    )
+
+
+@pytest.mark.parametrize(
+    ("build", "message"),
+    [
+        (lambda: pj.LatticeSaturation(("A^•", "B'")), "give its site density sites="),
+        (lambda: pj.LatticeSaturation("A^•", sites=-1.0), "sites \\(m\\^-3\\) must be > 0"),
+        (lambda: pj.Bikerman(("A^•",), 0.0), "ion_size \\(m\\) must be > 0"),
+        (lambda: pj.RegularSolution(("A^•", "B'"), 0.01), "one species per model"),
+        (lambda: pj.Bikerman(("A^•", "A^•"), 1e-10), "lists a name twice"),
+        (lambda: pj.CustomActivity("A^•", 3.0), "log_gamma must be a function"),
+        (lambda: _ion_phase(activity=pj.LatticeSaturation("C^•")), "not a carrier of this phase"),
+        (lambda: _ion_phase(activity=pj.LatticeSaturation("B'")), "frozen carrier"),
+        (
+            lambda: _ion_phase(activity=(pj.LatticeSaturation("A^•"), pj.Bikerman("A^•", 3e-10))),
+            "at most one activity model",
+        ),
+        (lambda: _ion_phase(activity=pj.FermiDirac("A^•")), "applies to electrons and holes"),
+        (lambda: _ion_phase(activity="ideal"), "must be activity models"),
+        (lambda: pj.Segregation("A^•"), "give either energy="),
+        (
+            lambda: pj.Segregation("A^•", lambda x: x, positions=[0.0], energies=[0.1]),
+            "not both",
+        ),
+        (
+            lambda: pj.Segregation("A^•", positions=[1e-9, 0.0], energies=[0.1, 0.2]),
+            "strictly increasing",
+        ),
+        (
+            lambda: pj.Segregation("A^•", positions=[0.0, 1e-9], energies=[0.1]),
+            "equal length",
+        ),
+    ],
+)
+def test_bad_activity_and_segregation_input(build, message):
+    with pytest.raises((ValueError, TypeError), match=message):
+        build()
+
+
+def _ion_junction(phase, state=None, **kwargs):
+    return pj.Junction(
+        [phase],
+        state or pj.Reservoir({"A^•": 0.0}),
+        left=pj.Electrode(0.0),
+        right=pj.Bulk(),
+        temperature=300.0,
+        **kwargs,
+    )
+
+
+def test_bad_nonideal_junction_input():
+    with pytest.raises(ValueError, match="at or above 2 k_BT"):
+        _ion_junction(_ion_phase(activity=pj.RegularSolution("A^•", 0.06)))
+    with pytest.raises(ValueError, match="which no phase hosts"):
+        _ion_junction(_ion_phase(), segregation=pj.Segregation("C^•", lambda x: 0 * x))
+    with pytest.raises(ValueError, match="unknown phase"):
+        _ion_junction(_ion_phase(), segregation=pj.Segregation("A^•", lambda x: 0 * x, phases="q"))
+    two = pj.Phase(
+        "p",
+        eps_r=10.0,
+        carriers={
+            "A^•": pj.Carrier(0.0, 1e28),
+            "C^•": pj.Carrier(0.0, 1e28),
+            "B'": pj.Carrier(0.0, 1e28),
+        },
+        activity=pj.LatticeSaturation(("A^•", "C^•"), sites=1e28),
+    )
+    with pytest.raises(ValueError, match="need the bulk concentrations of \\['C\\^•'\\]"):
+        _ion_junction(two, pj.ReferenceBulk("p", {"A^•": 1e26, "B'": 1e26}))

@@ -34,7 +34,9 @@ def bikerman_cell(potential, nu, c0=C0):
 
 
 def bikerman_sigma(u0, nu):
-    return 2 * E * C0 * LAM * np.sign(u0) * np.sqrt(2 / nu * np.log1p(2 * nu * np.sinh(u0 / 2) ** 2))
+    return (
+        2 * E * C0 * LAM * np.sign(u0) * np.sqrt(2 / nu * np.log1p(2 * nu * np.sinh(u0 / 2) ** 2))
+    )
 
 
 def bikerman_capacitance(u0, nu):

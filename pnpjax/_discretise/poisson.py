@@ -76,9 +76,10 @@ def log_concentrations(problem: Problem, phases: np.ndarray, u, g, shift=None, c
 def concentrations(problem: Problem, phases: np.ndarray, u, g, shift=None):
     """Scaled concentrations `[len(phases), n_species]` in `phases` at potentials `u` (k_BT/e):
     mobile ones from `log_concentrations`, frozen ones constant."""
-    return jnp.exp(log_concentrations(problem, phases, u, g, shift)) + problem.frozen[
-        np.maximum(phases, 0)
-    ]
+    return (
+        jnp.exp(log_concentrations(problem, phases, u, g, shift))
+        + problem.frozen[np.maximum(phases, 0)]
+    )
 
 
 def half_boxes(problem: Problem):

@@ -152,10 +152,7 @@ def _reference_log_gamma(junction: Junction, layout: Layout, p: int, kT, c_ref, 
             f"concentrations of {missing} as well (m^-3)"
         )
     c = jnp.stack(
-        [
-            state.concentrations.get(name, jnp.ones(())) * jnp.ones(())
-            for name in layout.species
-        ]
+        [state.concentrations.get(name, jnp.ones(())) * jnp.ones(()) for name in layout.species]
     )
     return phase_log_gamma(models, layout.species, c, ln_density[p], kT, c_ref)
 

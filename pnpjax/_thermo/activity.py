@@ -216,8 +216,9 @@ class RegularSolution(AbstractActivity):
     local model cannot describe; rejected at construction of the junction). Ω < 0 is repulsive.
     The thermodynamic factor is $f_T = 1/(1-\\theta) - 2\\Omega\\theta/k_BT$.
 
-    No closed form exists; θ follows from a bracketed Newton solve in $t = \\ln(\\theta/(1-\\theta))$
-    on $t + (\\Omega/k_BT)(1 - 2\\theta) = \\xi$, whose root lies in $\\xi \\pm |\\Omega|/k_BT$.
+    No closed form exists; θ follows from a bracketed Newton solve in
+    $t = \\ln(\\theta/(1-\\theta))$ on $t + (\\Omega/k_BT)(1 - 2\\theta) = \\xi$, whose root
+    lies in $\\xi \\pm |\\Omega|/k_BT$.
 
     **Arguments:**
 
