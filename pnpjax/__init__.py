@@ -27,13 +27,19 @@ from ._solvers.capacitance import differential_capacitance as differential_capac
 from ._solvers.equilibrium import solve_equilibrium as solve_equilibrium
 from ._solvers.newton import Newton as Newton
 from ._thermo.activity import AbstractActivity as AbstractActivity
+from ._thermo.brouwer import brouwer as brouwer
 from ._thermo.activity import Bikerman as Bikerman
 from ._thermo.activity import CustomActivity as CustomActivity
 from ._thermo.activity import FermiDirac as FermiDirac
 from ._thermo.activity import LatticeSaturation as LatticeSaturation
 from ._thermo.activity import RegularSolution as RegularSolution
+from ._thermo.defect_equilibrium import DefectEquilibrium as DefectEquilibrium
+from ._thermo.defect_equilibrium import solve_defects as solve_defects
+from ._thermo.defects import Defect as Defect
+from ._thermo.defects import DefectChemistry as DefectChemistry
 from ._thermo.fermi_dirac import effective_density_of_states as effective_density_of_states
 from ._thermo.fermi_dirac import fermi_dirac_half as fermi_dirac_half
+from ._thermo.reaction import Reaction as Reaction
 from ._thermo.segregation import Segregation as Segregation
 
 __version__ = "0.1.0"

@@ -17,12 +17,17 @@ def phase_log_concentrations(models, species_names, xi, ln_density, kT, c_ref):
     """ln ĉ `[m, n_species]` at `m` sites of one phase from ξ `[m, n_species]` (k_BT) and the
     scaled log densities `ln_density[n_species]`."""
     log_c = ln_density + xi
+    if not models:
+        return log_c
     ln_c_ref = jnp.log(c_ref)
+    # columns are reassembled by stacking: cheaper than scatters inside the Newton loop
+    columns = [log_c[:, s] for s in range(log_c.shape[1])]
     for model in models:
         cols = _columns(model, species_names)
         sub = model.log_concentrations(xi[:, cols], ln_density[cols] + ln_c_ref, kT)
-        log_c = log_c.at[:, cols].set(sub - ln_c_ref)
-    return log_c
+        for k, s in enumerate(cols):
+            columns[s] = sub[:, k] - ln_c_ref
+    return jnp.stack(columns, axis=1)
 
 
 def phase_log_gamma(models, species_names, c, ln_density, kT, c_ref):

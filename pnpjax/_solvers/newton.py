@@ -21,7 +21,14 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .._discretise.poisson import gross_charge, jacobian, local_terms, residual, split
+from .._discretise.poisson import (
+    gross_charge,
+    jacobian,
+    local_terms,
+    residual,
+    residual_and_jacobian,
+    split,
+)
 
 SUCCESS = 0
 MAX_STEPS_REACHED = 1
@@ -107,8 +114,8 @@ def newton_iterate(problem, y0, solver: Newton):
 
     def body(carry):
         y, it, _, _ = carry
-        f = residual(problem, y)
-        delta = jacobian(problem, y).solve(-f)
+        f, matrix = residual_and_jacobian(problem, y)
+        delta = matrix.solve(-f)
         y_new = y + _damp(delta)
         size = jnp.max(jnp.abs(delta))
         converged = size <= solver.atol + solver.rtol * jnp.max(jnp.abs(y))

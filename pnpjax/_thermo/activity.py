@@ -109,8 +109,11 @@ class AbstractActivity(eqx.Module):
 def _site_exclusion_log_c(xi, log_density, log_sites):
     """Closed form for species sharing `exp(log_sites)` sites:
     $c_i = N_ie^{\\xi_i}/(1 + \\sum_j N_je^{\\xi_j}/N_s)$, evaluated in logs."""
-    load = jax.nn.logsumexp(log_density + xi - log_sites, axis=-1, keepdims=True)
-    return log_density + xi - jnp.logaddexp(0.0, load)
+    ideal = log_density + xi - log_sites
+    # ln(1 + Σ e^{ideal}) shifted by its largest term: n + 1 exponentials and one log
+    top = jax.lax.stop_gradient(jnp.maximum(jnp.max(ideal, axis=-1, keepdims=True), 0.0))
+    load = jnp.exp(-top) + jnp.sum(jnp.exp(ideal - top), axis=-1, keepdims=True)
+    return ideal + log_sites - top - jnp.log(load)
 
 
 def _site_exclusion_log_gamma(c, log_sites):
@@ -279,7 +282,9 @@ class RegularSolution(AbstractActivity):
 
         def one_site(xi_site, kT_):
             args = (self, xi_site, kT_)
-            return solve_local(xi_site, args, residual=residual, bounds=bounds)
+            # one fixed-point step from the ideal lattice gas: exact for Ω → 0
+            t0 = xi_site - self.interaction / kT_ * (1.0 - 2.0 * jax.nn.sigmoid(xi_site))
+            return solve_local(t0, args, residual=residual, bounds=bounds)
 
         t = _over_sites(one_site, xi, kT)
         return log_density + jax.nn.log_sigmoid(t)

@@ -25,6 +25,7 @@ MAX_LOG_STEP = 2.0
 TOLERANCE = 1e-14
 """Converged when every |residual| ≤ TOLERANCE·(1 + |y|)."""
 MAX_STEPS = 80
+UNROLLED_STEPS = 4
 
 
 def _zeros_for_none(tangents, primals):
@@ -34,6 +35,21 @@ def _zeros_for_none(tangents, primals):
         primals,
         is_leaf=lambda t: t is None,
     )
+
+
+def _newton_step(residual, y, args):
+    """Residual and Newton step; one forward pass when the site has a single unknown."""
+    if y.shape[-1] == 1:
+        f, slope = jax.jvp(lambda y_: residual(y_, args), (y,), (jnp.ones_like(y),))
+        return f, -f / slope
+    f = residual(y, args)
+    return f, -jnp.linalg.solve(jax.jacfwd(residual)(y, args), f)
+
+
+def _solve_small(matrix, rhs):
+    if rhs.shape[-1] == 1:
+        return rhs / matrix[..., 0]
+    return jnp.linalg.solve(matrix, rhs)
 
 
 @eqx.filter_custom_jvp
@@ -54,9 +70,7 @@ def solve_local(y0, args, *, residual: Callable, bounds: Callable | None = None)
 
     def step(carry):
         y, lo, hi, _, k = carry
-        f = residual(y, args)
-        jac = jax.jacfwd(residual)(y, args)
-        dy = -jnp.linalg.solve(jac, f)
+        f, dy = _newton_step(residual, y, args)
         dy = jnp.clip(jnp.where(jnp.isfinite(dy), dy, 0.0), -MAX_LOG_STEP, MAX_LOG_STEP)
         if bounds is not None:
             lo = jnp.where(f < 0, y, lo)
@@ -70,7 +84,11 @@ def solve_local(y0, args, *, residual: Callable, bounds: Callable | None = None)
         *_, error, k = carry
         return (error > TOLERANCE) & (k < MAX_STEPS)
 
-    y, *_ = jax.lax.while_loop(keep_going, step, (y0, lo, hi, jnp.inf, 0))
+    # a few unrolled steps fuse into one kernel and usually converge; the loop finishes the rest
+    carry = (y0, lo, hi, jnp.inf, 0)
+    for _ in range(UNROLLED_STEPS):
+        carry = step(carry)
+    y, *_ = jax.lax.while_loop(keep_going, step, carry)
     return y
 
 
@@ -81,5 +99,4 @@ def _solve_local_jvp(primals, tangents, *, residual, bounds=None):
     y = solve_local(y0, args, residual=residual, bounds=bounds)
     t_args = _zeros_for_none(t_args, args)
     _, f_dot = jax.jvp(lambda a: residual(y, a), (args,), (t_args,))
-    jac = jax.jacfwd(residual)(y, args)
-    return y, -jnp.linalg.solve(jac, f_dot)
+    return y, -_solve_small(jax.jacfwd(residual)(y, args), f_dot)
