@@ -1,4 +1,4 @@
-"""Measured errors against the closed forms of VALIDATION.md items 1–6 (the README's table).
+"""Measured errors against the closed forms of VALIDATION.md items 1–9 (the README's table).
 
 Run: `python benchmarks/validation.py` — prints a markdown table and writes
 `benchmarks/results/validation.json`. Meshes are those of the unit tests (`Mesh.auto` with 40
@@ -159,6 +159,241 @@ def mott_schottky():
     }
 
 
+def bikerman_cell(v, nu, c0=1e26):
+    el = pj.Phase(
+        "el",
+        eps_r=EPS_R,
+        carriers={"A^•": pj.Carrier(0.0, 1e28), "B'": pj.Carrier(0.0, 1e28)},
+        activity=pj.Bikerman(("A^•", "B'"), (nu / (2 * c0)) ** (1 / 3)),
+    )
+    return pj.Junction(
+        [el],
+        pj.ReferenceBulk("el", {"A^•": c0, "B'": c0}),
+        left=pj.Electrode(v),
+        right=pj.Bulk(),
+        temperature=T,
+    )
+
+
+def bikerman():
+    """Item 7: σ(u0) and C(u0) of a Bikerman electrolyte (c0 = 1e26 m^-3), extrapolated."""
+    c0 = 1e26
+    lam = np.sqrt(EPS_R * EPS0 * KB * T / (E**2 * 2 * c0))
+    mesh = pj.Mesh.auto(bikerman_cell(0.3, 0.1), nodes_per_debye=20.0)
+    out = {}
+    for nu in (0.1, 0.5):
+        charge = lambda w, nu=nu: pj.solve_equilibrium(  # noqa: E731
+            bikerman_cell(w, nu), mesh=mesh, extrapolate=True
+        ).boundary_charge[0]
+        sig_err, cap_err = 0.0, 0.0
+        for v in (0.05, 0.3):
+            u0 = v / KT
+            load = 1 + 2 * nu * np.sinh(u0 / 2) ** 2
+            sigma = 2 * E * c0 * lam * np.sqrt(2 / nu * np.log(load))
+            cap = EPS_R * EPS0 / lam * np.sinh(u0) / (load * np.sqrt(2 / nu * np.log(load)))
+            sig_err = max(sig_err, abs(float(charge(v)) / sigma - 1))
+            cap_err = max(cap_err, abs(float(jax.grad(charge)(v)) / cap - 1))
+        out[f"Bikerman σ(u0), ν = {nu}, 0.05 and 0.3 V (rel)"] = sig_err
+        out[f"Bikerman C(u0) by jax.grad, ν = {nu} (rel)"] = cap_err
+    return out
+
+
+def lattice_gas():
+    """Item 7: one species on N sites; the first integral with a frozen background."""
+    sites, ref = 2e26, 1e26
+    solid = pj.Phase(
+        "s",
+        eps_r=EPS_R,
+        carriers={"A^•": pj.Carrier(0.1, sites), "B'": pj.Carrier(density=ref, mobile=False)},
+        activity=pj.LatticeSaturation("A^•"),
+    )
+    junction = pj.Junction(
+        [solid],
+        pj.ReferenceBulk("s", {"A^•": ref}),
+        left=pj.Electrode(-0.5),
+        right=pj.Bulk(),
+        temperature=T,
+    )
+    mesh = pj.Mesh.auto(junction, nodes_per_debye=20.0)
+    s = pj.solve_equilibrium(junction, mesh=mesh, extrapolate=True)
+    u0, xi_b = -0.5 / KT, np.log(ref / (sites - ref))
+    pressure = ref * u0 - sites * np.log((1 + np.exp(xi_b)) / (1 + np.exp(xi_b - u0)))
+    sigma = -np.sqrt(2 * EPS_R * EPS0 * KB * T * pressure)
+    return {"lattice gas σ at −0.5 V (rel)": abs(float(s.boundary_charge[0]) / sigma - 1)}
+
+
+def nonideal_screening():
+    """Item 8: κ² = e²/(εkT) Σ z²c/f_T with a regular solution (Ω = −0.05 eV)."""
+    omega, c, sites = -0.05, 3e25, 1e26
+
+    def cell_(v):
+        solid = pj.Phase(
+            "s",
+            eps_r=EPS_R,
+            carriers={"A^•": pj.Carrier(0.0, sites), "B'": pj.Carrier(0.0, 1e28)},
+            activity=pj.RegularSolution("A^•", omega),
+        )
+        return pj.Junction(
+            [solid],
+            pj.ReferenceBulk("s", {"A^•": c, "B'": c}),
+            left=pj.Electrode(v),
+            right=pj.Bulk(),
+            temperature=T,
+        )
+
+    theta = c / sites
+    f_t = 1 / (1 - theta) - 2 * omega * theta / KT
+    kappa = np.sqrt(E**2 / (EPS_R * EPS0 * KB * T) * (c / f_t + c))
+    mesh = pj.Mesh.auto(cell_(0.0), nodes_per_debye=20.0)
+    charge = lambda v: pj.solve_equilibrium(  # noqa: E731
+        cell_(v), mesh=mesh, extrapolate=True
+    ).boundary_charge[0]
+    debye = float(pj.solve_equilibrium(cell_(0.0), mesh=mesh).debye_length[0])
+    return {
+        "screening length with f_T (rel)": abs(debye * kappa - 1),
+        "C = εκ at 0 V by jax.grad (rel)": abs(
+            float(jax.grad(charge)(0.0)) / (EPS_R * EPS0 * kappa) - 1
+        ),
+    }
+
+
+def ceria_grain_boundary():
+    """Acceptor-doped ceria, core charge σ: first integrals with the dopant frozen (Mott–Schottky)
+    and mobile (Gouy–Chapman), and the Mott–Schottky resistivity ratio."""
+    temp, n_a, eps_r = 500.0, 1e26, 30.0
+    kt = KB * temp / E
+
+    def junction(sigma, mobile):
+        dopant = pj.Carrier(0.0, 2.5e28) if mobile else pj.Carrier(density=n_a, mobile=False)
+        grains = [
+            pj.Phase(n, eps_r=eps_r, carriers={"V_O^••": pj.Carrier(0.0, 5e28), "Gd_Ce'": dopant})
+            for n in ("g1", "g2")
+        ]
+        ref = {"V_O^••": n_a / 2, "Gd_Ce'": n_a} if mobile else {"V_O^••": n_a / 2}
+        return pj.Junction(
+            grains,
+            pj.ReferenceBulk("g1", ref),
+            interfaces=[pj.Interface(sigma=sigma)],
+            temperature=temp,
+        )
+
+    def core_charge(phi0, mobile):
+        u = phi0 / kt
+        tail = n_a * np.expm1(u) if mobile else n_a * u
+        return 2 * np.sqrt(2 * eps_r * EPS0 * KB * temp * (n_a / 2 * np.expm1(-2 * u) + tail))
+
+    out = {}
+    for mobile, name in ((False, "Mott–Schottky"), (True, "Gouy–Chapman")):
+        sigma = core_charge(0.4, mobile)
+        j = junction(sigma, mobile)
+        s = pj.solve_equilibrium(j, mesh=pj.Mesh.auto(j, nodes_per_debye=40.0), extrapolate=True)
+        phi0 = float(s.space_charge_potential[0, 1])
+        out[f"ceria GB core charge, {name} first integral (rel)"] = abs(
+            core_charge(phi0, mobile) / sigma - 1
+        )
+        if not mobile:
+            x = np.asarray(s.x)
+            x_gb = x[np.nonzero(np.diff(np.asarray(s.phase)) != 0)[0][0]]
+            width = np.sqrt(2 * eps_r * EPS0 * phi0 / (E * n_a))
+            keep = (x > x_gb) & (x <= x_gb + width)
+            ratio = np.trapezoid(n_a / 2 / np.asarray(s.concentration_of("V_O^••"))[keep], x[keep])
+            ratio /= width
+            u0 = 2 * phi0 / kt
+            grid = np.linspace(0, 1, 200001)
+            parabola = np.trapezoid(np.exp(u0 * grid**2), grid)
+            out[f"MS resistivity ratio vs ∫₀¹exp(u0 s²)ds, u0 = {u0:.1f} (rel)"] = abs(
+                ratio / parabola - 1
+            )
+            out[f"MS resistivity ratio vs e^u0/(2u0), u0 = {u0:.1f} (rel)"] = abs(
+                ratio / (np.exp(u0) / (2 * u0)) - 1
+            )
+    return out
+
+
+def fermi_dirac():
+    """Fermi–Dirac: degenerate accumulation against σ² = 2εkT[N_C ΔF_3/2 − N_D u0]."""
+    n_c, donors, eps_r, v = 2.8e25, 1e24, 11.7, 0.3
+    phase = pj.Phase(
+        "n",
+        eps_r=eps_r,
+        carriers={"e'": pj.Carrier(1.12, n_c)},
+        background_charge=donors,
+        activity=pj.FermiDirac("e'"),
+    )
+    j = pj.Junction(
+        [phase],
+        pj.ReferenceBulk("n", {"e'": donors}),
+        left=pj.Electrode(v),
+        right=pj.Bulk(),
+        temperature=T,
+    )
+    s = pj.solve_equilibrium(j, mesh=pj.Mesh.auto(j, nodes_per_debye=20.0), extrapolate=True)
+    eta_b = float(pj.FermiDirac("e'").log_gamma(np.array([donors]), np.log([n_c]), KT)[0])
+    eta_b += np.log(donors / n_c)
+
+    def f32(eta):
+        t = np.linspace(0.0, np.sqrt(max(eta, 0.0) + 60.0), 200001)
+        e = t**2
+        return np.trapezoid(2 * t * e**1.5 / (1 + np.exp(np.clip(e - eta, -700, 700))), t) / (
+            0.75 * np.sqrt(np.pi)
+        )
+
+    u0 = v / KT
+    pressure = n_c * (f32(eta_b + u0) - f32(eta_b)) - donors * u0
+    sigma = np.sqrt(2 * eps_r * EPS0 * KB * T * pressure)
+    return {
+        f"degenerate accumulation σ, η_surface = {eta_b + u0:.1f} (rel)": abs(
+            float(s.boundary_charge[0]) / sigma - 1
+        )
+    }
+
+
+def defect_chemistry():
+    """Item 9: Brouwer slopes of acceptor-doped and undoped ceria; Kliewer–Koehler potential."""
+    reactions = [
+        pj.Reaction("O_O^x = V_O^•• + 2e' + 1/2 O2", dH=4.67, dS=1.2e-3),
+        pj.Reaction("0 = e' + h^•", dH=3.2),
+    ]
+    undoped = pj.DefectChemistry(reactions, sites={"O": 5e28}, N_C=1e26, N_V=1e26)
+    doped = pj.DefectChemistry(
+        reactions,
+        sites={"O": 5e28, "Ce": 2.5e28},
+        N_C=1e26,
+        N_V=1e26,
+        fixed={"Gd_Ce'": 1e26},
+    )
+    temp = 1000.0
+
+    def slope(chem, species, p_lo, p_hi):
+        lo = pj.solve_defects(chem, temp, activities={"O2": p_lo}).concentration(species)
+        hi = pj.solve_defects(chem, temp, activities={"O2": p_hi}).concentration(species)
+        return (np.log10(float(hi)) - np.log10(float(lo))) / (np.log10(p_hi) - np.log10(p_lo))
+
+    g_plus, g_minus = 1.0, 1.4
+    crystal = pj.Phase(
+        "c",
+        eps_r=10.0,
+        carriers={"Li_i^•": pj.Carrier(g_plus, 1e28), "V_Li'": pj.Carrier(g_minus, 1e28)},
+    )
+    kk = pj.Junction(
+        [crystal],
+        pj.Reservoir({"Li_i^•": 0.0, "V_Li'": 0.0}),
+        left=pj.Electrode(0.0),
+        right=pj.Bulk(),
+        temperature=temp,
+    )
+    phi_inf = float(pj.solve_equilibrium(kk).bulk_potential[0])
+    return {
+        "[e'] slope −1/6, undoped, pO2 1e-22…1e-20 (abs)": abs(
+            slope(undoped, "e'", 1e-22, 1e-20) + 1 / 6
+        ),
+        "[e'] slope −1/4, acceptor plateau, pO2 1e-10…1e-8 (abs)": abs(
+            slope(doped, "e'", 1e-10, 1e-8) + 1 / 4
+        ),
+        "Kliewer–Koehler eφ∞ = (g− − g+)/2 (rel)": abs(phi_inf / ((g_minus - g_plus) / 2) - 1),
+    }
+
+
 def main():
     rows = []
     for item, fn in (
@@ -167,6 +402,12 @@ def main():
         ("4 two-phase Gouy–Chapman", two_phase),
         ("5 built-in potentials", built_in),
         ("6 Mott–Schottky", mott_schottky),
+        ("7 lattice saturation", bikerman),
+        ("7 lattice saturation", lattice_gas),
+        ("8 non-ideal screening", nonideal_screening),
+        ("Fermi–Dirac statistics", fermi_dirac),
+        ("ceria grain boundary", ceria_grain_boundary),
+        ("9 defect chemistry", defect_chemistry),
     ):
         for name, error in fn().items():
             rows.append({"item": item, "check": name, "error": error})

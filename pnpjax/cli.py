@@ -9,7 +9,11 @@ import time
 
 def _format_report(solution) -> str:
     summary = solution.summary()
-    lines = ["pnpjax demo: LiCoO2 | β-Li3PS4 space-charge layers at 298 K", ""]
+    lines = [
+        "pnpjax demo: LiCoO2 | β-Li3PS4 space-charge layers at 298 K",
+        "statistics: Li_i^• and V_Li' saturate their sublattices, electrons are Fermi–Dirac",
+        "",
+    ]
     lines.append(
         f"solver: {summary['result']} in {summary['iterations']} Newton steps on "
         f"{summary['nodes']} nodes, relative residual {summary['relative_residual']:.1e}"

@@ -7,6 +7,7 @@ is meant to be varied.
 from ._model.junction import Bulk, Interface, Junction
 from ._model.phase import Carrier, Phase
 from ._model.state import ReferenceBulk
+from ._thermo.activity import FermiDirac, LatticeSaturation
 
 
 def cathode_electrolyte(
@@ -15,6 +16,7 @@ def cathode_electrolyte(
     temperature: float = 298.15,
     eps_cathode: float = 12.0,
     eps_electrolyte: float = 8.0,
+    nonideal: bool = True,
 ) -> Junction:
     """LiCoO2 cathode | β-Li3PS4 sulfide electrolyte, the classic all-solid-state battery
     interface where Li⁺ leaves the sulfide for the oxide and leaves a depleted space-charge layer
@@ -42,13 +44,24 @@ def cathode_electrolyte(
       (assumed, of the order of the interfacial Li site-energy differences of Haruyama et al.).
     - Permittivities: ε_r = 12 (LiCoO2) and 8 (β-Li3PS4), assumed (no static measurement free of
       Maxwell–Wagner artefacts is known to us; vary them).
+    - Statistics (`nonideal=True`): Li interstitials and Li vacancies each saturate their own
+      sublattice (`LatticeSaturation`, at most one per site; the interstitial site density is
+      taken equal to the Li site density, assumed), and electrons follow Fermi–Dirac statistics
+      (`FermiDirac`), so that no accumulation exceeds its site or state density. With
+      `nonideal=False` every carrier is an ideal dilute (Boltzmann) one.
 
     **Arguments:**
 
     - `li_step`: μ°(Li_i^•, sulfide) − μ°(Li_i^•, oxide) (eV).
     - `temperature`: T (K).
     - `eps_cathode`, `eps_electrolyte`: relative permittivities.
+    - `nonideal`: site saturation and Fermi–Dirac statistics (default) or ideal carriers.
     """
+    activity = (
+        (LatticeSaturation("Li_i^•"), LatticeSaturation("V_Li'"), FermiDirac("e'"))
+        if nonideal
+        else ()
+    )
     li_sites_lco, li_sites_lps = 3.11e28, 1.86e28
     cathode = Phase(
         "LiCoO2",
@@ -58,6 +71,7 @@ def cathode_electrolyte(
             "V_Li'": Carrier(0.0, li_sites_lco),
             "e'": Carrier(0.0, 1e26),
         },
+        activity=activity,
     )
     # μ°(V_Li') in the sulfide makes its Frenkel product [Li_i][V_Li] ≈ (1e25 m^-3)^2 with the
     # Li chemical potential the cathode fixes: μ°(Li_i) + μ°(V_Li) = −0.127 eV there.
@@ -69,6 +83,7 @@ def cathode_electrolyte(
             "V_Li'": Carrier(-0.127 - li_step, li_sites_lps),
             "e'": Carrier(2.5, 1e26),
         },
+        activity=activity,
     )
     state = ReferenceBulk("LiCoO2", {"Li_i^•": 2e24, "V_Li'": 1e24, "e'": 1e24})
     return Junction(

@@ -17,18 +17,20 @@ def demo_solution():
 
 def test_demo_physics_is_consistent(demo_solution):
     """Li⁺ leaves the sulfide for the oxide: positive layer in LiCoO2, negative in Li3PS4,
-    built-in potential (μ° step and site-fraction ratio, μ° being referred to c/N) and a
-    neutral whole."""
+    built-in potential (μ° step and the ratio of lattice-gas activities θ/(1−θ), the Li species
+    saturating their sublattices) and a neutral whole; no site holds more than one ion."""
     s = demo_solution
     assert int(s.result) == 0
     kt = 1.380649e-23 * 298.15 / 1.602176634e-19
-    c_lco, c_lps = 2e24, float(s.bulk_concentration[1, 0])
-    expected = (0.0 - 0.30) + kt * np.log((c_lco / 3.11e28) / (c_lps / 1.86e28))
+    theta_lco, theta_lps = 2e24 / 3.11e28, float(s.bulk_concentration[1, 0]) / 1.86e28
+    activity = lambda theta: theta / (1 - theta)  # noqa: E731
+    expected = (0.0 - 0.30) + kt * np.log(activity(theta_lco) / activity(theta_lps))
     assert float(s.built_in_potential[0]) == pytest.approx(expected, rel=1e-9)
     assert float(s.excess_charge[0, 0]) > 0 > float(s.excess_charge[0, 1])
     assert float(np.sum(s.excess_charge)) == pytest.approx(0.0, abs=1e-9)
     concentration = np.asarray(s.concentration)
     assert concentration.max() / concentration[concentration > 0].min() > 1e30
+    assert float(np.max(s.site_fraction)) < 1.0
 
 
 def test_export_csv_dict_and_summary(demo_solution, tmp_path):
