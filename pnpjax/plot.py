@@ -123,3 +123,12 @@ def overview(solution, path=None, *, origin=None, xlim=None, title=None):
     if path is not None:
         fig.savefig(path, dpi=150)
     return fig
+
+
+def brouwer(result, x=None, **kwargs):
+    """Brouwer diagram of a `pnpjax.brouwer(...)` result: log10 concentrations (m^-3) against
+    log10 of the varied activity (or the chemical potential, eV); see
+    `pnpjax._thermo.brouwer.brouwer_plot` for the options. Returns the axes."""
+    from ._thermo.brouwer import brouwer_plot
+
+    return brouwer_plot(result, x, **kwargs)
