@@ -306,3 +306,28 @@ def test_partitioning_follows_activities():
     log_a_left = np.log(c_left / (1e26 - c_left))
     log_a_right = np.log(c_right / 1e26)
     assert log_a_left == pytest.approx(log_a_right, abs=1e-10)  # … activities do not
+
+
+def test_closed_film_with_saturation_conserves_amount():
+    """A closed film between two electrodes (regular solution): the amount is conserved to
+    1e-12 while the cations pile up at the grounded side just below the site density."""
+    sites, amount = 1e27, 5e26 * 20e-9
+    film = pj.Phase(
+        "film",
+        eps_r=EPS_R,
+        thickness=20e-9,
+        carriers={PLUS: pj.Carrier(0.0, sites), MINUS: pj.Carrier(density=5e26, mobile=False)},
+        activity=pj.RegularSolution(PLUS, 0.03),
+    )
+    junction = pj.Junction(
+        [film],
+        pj.Closed({PLUS: amount}),
+        left=pj.Electrode(0.0),
+        right=pj.Electrode(0.5),
+        temperature=T,
+    )
+    solution = pj.solve_equilibrium(junction)
+    assert float(solution.amounts[0]) == pytest.approx(amount, rel=1e-12)
+    c = np.asarray(solution.concentration_of(PLUS))
+    assert 0.99 * sites < c.max() < sites
+    assert float(solution.total_charge) == pytest.approx(0.0, abs=1e-12)

@@ -25,7 +25,6 @@ MAX_LOG_STEP = 2.0
 TOLERANCE = 1e-14
 """Converged when every |residual| ≤ TOLERANCE·(1 + |y|)."""
 MAX_STEPS = 80
-UNROLLED_STEPS = 4
 
 
 def _zeros_for_none(tangents, primals):
@@ -84,11 +83,7 @@ def solve_local(y0, args, *, residual: Callable, bounds: Callable | None = None)
         *_, error, k = carry
         return (error > TOLERANCE) & (k < MAX_STEPS)
 
-    # a few unrolled steps fuse into one kernel and usually converge; the loop finishes the rest
-    carry = (y0, lo, hi, jnp.inf, 0)
-    for _ in range(UNROLLED_STEPS):
-        carry = step(carry)
-    y, *_ = jax.lax.while_loop(keep_going, step, carry)
+    y, *_ = jax.lax.while_loop(keep_going, step, (y0, lo, hi, jnp.inf, 0))
     return y
 
 
