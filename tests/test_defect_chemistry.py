@@ -535,3 +535,41 @@ def test_brouwer_plot():
     assert len(ax.figure.axes) == 2
     ax = brouwer_plot(diagram, species=["e'"], chemical_potential=True)
     assert len(ax.lines) == 1 and "eV" in ax.get_xlabel()
+
+
+def test_site_saturation_feeds_the_equilibrium_solver():
+    """With `site_saturation=True` the phase's `activity()` (LatticeSaturation per sublattice,
+    fixed dopants holding sites) reproduces the chemistry's crowded bulk at φ = 0."""
+    chemistry = DefectChemistry(
+        defects=[
+            Defect("V_O^••", -0.2, atoms={"O2": -0.5}),
+            Defect("O_i''", 1.5, atoms={"O2": 0.5}),
+        ],
+        sites={"O": N_O, "i": N_O, "Ce": N_CE},
+        N_C=N_C,
+        N_V=2e26,
+        band_gap=2.0,
+        fixed={"Gd_Ce'": 1e27},
+        site_saturation=True,
+    )
+    solution = solve_defects(chemistry, T, activities={"O2": 1e-5})
+    vacancies = float(solution.concentration("V_O^••"))
+    assert vacancies > 0.01 * N_O  # crowded enough for saturation to matter
+    models = chemistry.activity()
+    assert {m.species for m in models} == {("V_O^••",), ("O_i''",)}
+    phase = pj.Phase(
+        "MIEC",
+        eps_r=20.0,
+        carriers=chemistry.carriers(T),
+        thickness=1e-6,
+        activity=models,
+    )
+    junction = pj.Junction(
+        [phase], solution.reservoir(), left=pj.Bulk(), right=pj.Bulk(), temperature=T
+    )
+    result = pj.solve_equilibrium(junction)
+    assert abs(float(result.bulk_potential[0])) < 1e-9
+    for index, name in enumerate(result.species):
+        assert float(result.bulk_concentration[0, index]) == pytest.approx(
+            float(solution.concentration(name)), rel=1e-8
+        )

@@ -106,19 +106,20 @@ class AbstractActivity(eqx.Module):
         return _over_sites(one_site, c, log_density, as_float(kT))
 
 
-def _site_exclusion_log_c(xi, log_density, log_sites):
-    """Closed form for species sharing `exp(log_sites)` sites:
-    $c_i = N_ie^{\\xi_i}/(1 + \\sum_j N_je^{\\xi_j}/N_s)$, evaluated in logs."""
+def _site_exclusion_log_c(xi, log_density, log_sites, log_free=0.0):
+    """Closed form for species sharing `exp(log_sites)` sites of which a fraction
+    `exp(log_free)` is not taken by immobile occupants:
+    $c_i = N_ie^{\\xi_i}f/(1 + \\sum_j N_je^{\\xi_j}/N_s)$, evaluated in logs."""
     ideal = log_density + xi - log_sites
     # ln(1 + Σ e^{ideal}) shifted by its largest term: n + 1 exponentials and one log
     top = jax.lax.stop_gradient(jnp.maximum(jnp.max(ideal, axis=-1, keepdims=True), 0.0))
     load = jnp.exp(-top) + jnp.sum(jnp.exp(ideal - top), axis=-1, keepdims=True)
-    return ideal + log_sites - top - jnp.log(load)
+    return ideal + log_sites + log_free - top - jnp.log(load)
 
 
-def _site_exclusion_log_gamma(c, log_sites):
+def _site_exclusion_log_gamma(c, log_sites, free=1.0):
     filled = jnp.sum(c * jnp.exp(-log_sites), axis=-1, keepdims=True)
-    return -jnp.log(jnp.maximum(1.0 - filled, 1e-300)) * jnp.ones_like(c)
+    return -jnp.log(jnp.maximum(free - filled, 1e-300)) * jnp.ones_like(c)
 
 
 class LatticeSaturation(AbstractActivity):
@@ -129,21 +130,26 @@ class LatticeSaturation(AbstractActivity):
     One species on its own sites ($N_s = N$, `sites=None`) gives the Fermi–Dirac-like occupancy
     $c = N/(1 + e^{(\\mu^\\circ + ze\\phi - \\tilde\\mu)/k_BT})$; several species competing for one
     sublattice (Li ions and vacancies of other kinds, dopants and oxygen vacancies) need the
-    shared site density `sites`. Concentrations never exceed $N_s$.
+    shared site density `sites`. Concentrations never exceed $N_s$. Immobile species on the
+    same sublattice (a frozen dopant) take `occupied` sites:
+    $\\gamma_i = 1/(1 - n_\\text{occ}/N_s - \\sum_j c_j/N_s)$, which is the site balance of the
+    bulk defect chemistry with `site_saturation=True` (`DefectChemistry.activity()`).
 
     **Arguments:**
 
     - `species`: names of the mobile species on the sublattice.
     - `sites`: sublattice site density $N_s$ (m^-3); `None` for a single species whose carrier
       `density` is its site density.
+    - `occupied`: density of the sublattice's sites held by immobile species (m^-3).
 
     **Reference:** Kornyshev, *J. Phys. Chem. B* 111, 5545 (2007); VALIDATION.md item 7.
     """
 
     species: tuple[str, ...] = eqx.field(static=True)
     sites: Array | None
+    occupied: Array
 
-    def __init__(self, species, sites: ScalarLike | None = None):
+    def __init__(self, species, sites: ScalarLike | None = None, occupied: ScalarLike = 0.0):
         self.species = _species_tuple(species, "LatticeSaturation")
         if sites is None and len(self.species) > 1:
             raise ValueError(
@@ -151,6 +157,7 @@ class LatticeSaturation(AbstractActivity):
                 "site density sites= (m^-3)"
             )
         self.sites = None if sites is None else as_float(sites)
+        self.occupied = as_float(occupied)
 
     def __check_init__(self):
         if self.sites is not None:
@@ -159,15 +166,31 @@ class LatticeSaturation(AbstractActivity):
                 self.sites,
                 f"LatticeSaturation: sites (m^-3) must be > 0 and finite, got {self.sites}",
             )
+        check(
+            lambda n: np.isfinite(n) & (n >= 0),
+            self.occupied,
+            f"LatticeSaturation: occupied (m^-3) must be >= 0, got {self.occupied}",
+        )
+        sites, occupied = concrete(self.sites), concrete(self.occupied)
+        if sites is not None and occupied is not None and np.any(occupied >= sites):
+            raise ValueError(
+                f"LatticeSaturation: occupied sites ({occupied}) fill the sublattice "
+                f"(sites = {sites} m^-3); leave room for the mobile species"
+            )
 
     def _log_sites(self, log_density):
         return log_density if self.sites is None else jnp.log(self.sites)
 
+    def _free(self, log_sites):
+        return 1.0 - self.occupied * jnp.exp(-log_sites)
+
     def log_gamma(self, c, log_density, kT):
-        return _site_exclusion_log_gamma(c, self._log_sites(log_density))
+        log_sites = self._log_sites(log_density)
+        return _site_exclusion_log_gamma(c, log_sites, self._free(log_sites))
 
     def log_concentrations(self, xi, log_density, kT):
-        return _site_exclusion_log_c(xi, log_density, self._log_sites(log_density))
+        log_sites = self._log_sites(log_density)
+        return _site_exclusion_log_c(xi, log_density, log_sites, jnp.log(self._free(log_sites)))
 
 
 class Bikerman(AbstractActivity):

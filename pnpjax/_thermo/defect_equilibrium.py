@@ -34,7 +34,7 @@ from .._constants import BOLTZMANN_EV
 from .._custom_types import as_float, check
 from .._model.state import ReferenceBulk, Reservoir
 from .defect_labels import ELECTRON, HOLE, parse_label
-from .defect_network import CHARGE, SITE, TOTAL
+from .defect_network import CHARGE, SITE, TOTAL, host_of
 from .defects import DefectChemistry, check_room
 
 SUCCESS = 0
@@ -69,7 +69,8 @@ class DefectEquilibrium(eqx.Module):
       electrons, `"E_V"`, $E_F - E_V = -k_BT\\ln(p/N_V)$, with holes only, and NaN (`"none"`)
       without charged species.
     - `electrochemical_potentials`: `{defect: μ̃ (eV)}`, $\\tilde\\mu = E_f^0 - TS_f +
-      k_BT\\ln(c/N)$, for formation-energy defects (empty otherwise).
+      k_BT\\ln a$ with $a = c/N$, divided by the host's site fraction under `site_saturation`,
+      for formation-energy defects (empty otherwise).
     - `temperature` (K); `result` (0 = success), `residual` (largest relative imbalance of a
       constraint), `iterations`; `electronic` (static): whether a band gap was given.
     """
@@ -526,7 +527,8 @@ def _solve(chemistry: DefectChemistry, inputs: _Inputs, is_potential, max_steps,
 
     fermi_level, reference = _fermi_level(chemistry, solution, log_activities, kT)
     potentials = {
-        label.name: d.formation_energy(T) + kT * log_activities[label.name]
+        label.name: d.formation_energy(T)
+        + kT * _defect_log_activity(network, label, log_activities)
         for d, label in zip(chemistry.defects, network.defect_labels)
     }
     return DefectEquilibrium(
@@ -544,6 +546,16 @@ def _solve(chemistry: DefectChemistry, inputs: _Inputs, is_potential, max_steps,
         residual=residual,
         iterations=iterations.astype(jnp.int32),
     )
+
+
+def _defect_log_activity(network, label, log_activities):
+    """ln a of a formation-energy defect: ln(c/N), less ln(site fraction of its host) when the
+    host's sublattice is balanced (`site_saturation`), as in $c/N = e^{-E_f/k_BT}\\theta_\\text{host}$."""
+    host = host_of(label.site).key if label.site is not None else None
+    for lab in network.unknowns:
+        if lab.regular and lab.key == host:
+            return log_activities[label.name] - log_activities[lab.name]
+    return log_activities[label.name]
 
 
 def _fermi_level(chemistry: DefectChemistry, solution, log_activities, kT):

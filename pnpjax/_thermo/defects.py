@@ -143,7 +143,8 @@ class DefectChemistry(eqx.Module):
       symbol A) or `{("A_Ce^x", "A_Ce'"): N_A}`.
     - `sublattices`: `{species: sublattice}` for labels whose subscript does not name it.
     - `site_saturation`: formation-energy defects also obey their sublattice's site balance
-      (off by default: the dilute law, which is also the equilibrium solver's).
+      (off by default: the dilute law). For the equilibrium solver, give the phase
+      `activity=chemistry.activity()` so its space-charge layers saturate the same way.
 
     The values of `fixed` and `totals` can be overridden per solve.
     """
@@ -296,6 +297,31 @@ class DefectChemistry(eqx.Module):
         for name, value in self.fixed.items():
             carriers[name] = Carrier(density=value, mobile=False)
         return carriers
+
+    def activity(self) -> tuple:
+        """Activity models for the phase built from `carriers()`: with `site_saturation=True`
+        the formation-energy defects of each sublattice share it (`LatticeSaturation`, the fixed
+        dopants on it holding their sites), which is this chemistry's site balance; without it,
+        none (ideal dilute defects).
+        """
+        from .activity import LatticeSaturation
+
+        if not self.site_saturation:
+            return ()
+        groups: dict[str, list[str]] = {}
+        for label in self.network.defect_labels:
+            if label.site is not None:
+                groups.setdefault(label.site, []).append(label.name)
+        occupied: dict[str, Array] = {}
+        for label, value in zip(self.network.fixed, self.fixed.values()):
+            if label.site is not None:
+                occupied[label.site] = occupied.get(label.site, 0.0) + value
+        return tuple(
+            LatticeSaturation(
+                tuple(names), sites=self.sites[site], occupied=occupied.get(site, 0.0)
+            )
+            for site, names in groups.items()
+        )
 
     def solve(self, temperature, **kwargs):
         """Same as `solve_defects(self, temperature, **kwargs)`."""
