@@ -550,7 +550,8 @@ def _solve(chemistry: DefectChemistry, inputs: _Inputs, is_potential, max_steps,
 
 def _defect_log_activity(network, label, log_activities):
     """ln a of a formation-energy defect: ln(c/N), less ln(site fraction of its host) when the
-    host's sublattice is balanced (`site_saturation`), as in $c/N = e^{-E_f/k_BT}\\theta_\\text{host}$."""
+    host's sublattice is balanced (`site_saturation`), as in
+    $c/N = e^{-E_f/k_BT}\\theta_\\text{host}$."""
     host = host_of(label.site).key if label.site is not None else None
     for lab in network.unknowns:
         if lab.regular and lab.key == host:
