@@ -147,6 +147,82 @@ def _batched_scales(junction: Junction):
     )
 
 
+SEGREGATION_STEP = 0.2
+"""Largest change of a segregation energy across one cell (k_BT)."""
+
+
+def _merge_close(x: np.ndarray, gap: float) -> np.ndarray:
+    """Drop nodes closer than `gap` (m) to the previously kept one (keeping both ends)."""
+    keep = [0]
+    for i in range(1, x.size - 1):
+        if x[i] - x[keep[-1]] >= gap and x[-1] - x[i] >= gap:
+            keep.append(i)
+    keep.append(x.size - 1)
+    return x[keep]
+
+
+def _segregation_values(seg, x: np.ndarray) -> np.ndarray:
+    """|ΔG| (eV) of a profile at x, the largest over the members of a batch."""
+    if seg.positions is not None and np.ndim(seg.positions) == 2:
+        rows = [
+            np.interp(x, np.asarray(p), np.asarray(e), left=0.0, right=0.0)
+            for p, e in zip(seg.positions, seg.energies)
+        ]
+        return np.max(np.abs(rows), axis=0)
+    values = np.abs(np.asarray(seg(jnp.asarray(x))))
+    return values.reshape((-1, x.size)).max(axis=0)
+
+
+def _resolve_segregation(junction: Junction, fractions, spans, spacing, growth):
+    """Insert nodes wherever a segregation profile changes by more than `SEGREGATION_STEP` k_BT
+    per cell (and at tabulated sites), so that a narrow core is resolved, and grade the mesh
+    around it as around an interface: cells of `spacing[p]` (m) next to it, growing by
+    `growth` − 1 per unit distance, to resolve the space charge the core's excess sets up."""
+    kT = BOLTZMANN_EV * float(np.min(np.asarray(junction.temperature)))
+    out, start = [], float(np.min(np.asarray(junction.origin)))
+    for p, phase in enumerate(junction.phases):
+        end = start + spans[p]
+        nodes = start + np.asarray(fractions[p]) * spans[p]
+        segs = [
+            s
+            for s in junction.segregation
+            if s.species in phase.carriers and (s.phases is None or phase.name in s.phases)
+        ]
+        if segs:
+            grid = np.linspace(start, end, 4001)
+            sites = [np.ravel(np.asarray(s.positions)) for s in segs if s.positions is not None]
+            grid = np.union1d(grid, [v for v in np.concatenate([[]] + sites) if start < v < end])
+            slope = np.zeros(grid.size - 1)
+            magnitude = np.zeros(grid.size)
+            for seg in segs:
+                values = _segregation_values(seg, grid) / kT
+                slope = np.maximum(slope, np.abs(np.diff(values)) / np.diff(grid))
+                magnitude = np.maximum(magnitude, values)
+            nodes = np.union1d(nodes, [v for v in np.concatenate([[]] + sites) if start < v < end])
+            core = grid[magnitude > 0.01]
+            if core.size and np.isfinite(spacing[p]):
+                distance = np.maximum(np.maximum(core.min() - grid, grid - core.max()), 0.0)
+                wanted = spacing[p] + (growth - 1.0) * distance
+                midpoints = np.minimum(wanted[1:], wanted[:-1])
+                slope = np.maximum(slope, SEGREGATION_STEP / midpoints)
+            nodes = _refine_to(nodes, grid, slope)
+            nodes = _merge_close(nodes, 1e-6 * (nodes[1:] - nodes[:-1]).max())
+        out.append(jnp.asarray((nodes - start) / (end - start)))
+        start = end
+    return tuple(out)
+
+
+def _refine_to(nodes: np.ndarray, grid: np.ndarray, slope: np.ndarray) -> np.ndarray:
+    """Split each cell until the sampled slope (k_BT/m) times its width stays below the step."""
+    result = [nodes[0]]
+    for a, b in zip(nodes[:-1], nodes[1:]):
+        inside = (grid[1:] > a) & (grid[:-1] < b)
+        steepest = slope[inside].max() if inside.any() else 0.0
+        pieces = int(np.ceil((b - a) * steepest / SEGREGATION_STEP)) if steepest > 0 else 1
+        result.extend(a + (b - a) * np.arange(1, pieces + 1) / max(pieces, 1))
+    return np.asarray(result)
+
+
 def _require_concrete(junction: Junction):
     if traced(junction):
         raise ValueError(
@@ -293,6 +369,11 @@ class Mesh(eqx.Module):
             fractions.append(
                 jnp.asarray(_graded_fractions(t, h_left, h_right, h_max, growth, min_cells))
             )
+        if junction.segregation:
+            spans = [t if t is not None else float(lengths[p]) for p, t in enumerate(thicknesses)]
+            fractions = _resolve_segregation(
+                junction, fractions, spans, debye / nodes_per_debye, growth
+            )
         scale = (
             float(finite.min())
             if finite.size
@@ -311,6 +392,7 @@ class Mesh(eqx.Module):
         x = np.asarray(x, dtype=float)
         if x.ndim != 1 or x.size < 3 or np.any(np.diff(x) <= 0):
             raise ValueError("Mesh.from_nodes: x must be a strictly increasing 1D array (m)")
+        x = _merge_close(x, 1e-9 * (x[-1] - x[0]))
         origin = float(np.asarray(junction.origin))
         if not np.isclose(x[0], origin, rtol=0, atol=1e-12 * max(1.0, abs(x[-1]))):
             raise ValueError(f"Mesh.from_nodes: x[0] must equal the origin {origin} m")
@@ -337,7 +419,9 @@ class Mesh(eqx.Module):
                     f"Mesh.from_nodes: phase {phase.name!r} spans [{start:.6g}, {end:.6g}] m; "
                     "both ends must be nodes of x"
                 )
-            fractions.append(jnp.asarray((x[i0 : i1 + 1] - start) / (end - start)))
+            f = (x[i0 : i1 + 1] - start) / (end - start)
+            f[0], f[-1] = 0.0, 1.0
+            fractions.append(jnp.asarray(f))
             start = end
         if not np.isclose(start, x[-1], rtol=1e-9):
             raise ValueError(

@@ -97,8 +97,9 @@ class EquilibriumSolution(eqx.Module):
         return RESULT_MESSAGES[int(self.result)]
 
     def concentration_of(self, species: str) -> Float[Array, " m"]:
-        """Concentration profile (m^-3) of one species."""
-        return self.concentration[self._species_index(species)]
+        """Concentration profile (m^-3) of one species (batched solutions keep their leading
+        axes)."""
+        return self.concentration[..., self._species_index(species), :]
 
     def _species_index(self, species: str) -> int:
         if species not in self.species:
@@ -109,7 +110,7 @@ class EquilibriumSolution(eqx.Module):
         """Electrochemical potential (eV) of a species or `"E_F"` (key as in `potential_keys`)."""
         if key not in self.potential_keys:
             raise KeyError(f"unknown potential {key!r}; known: {list(self.potential_keys)}")
-        return self.electrochemical_potentials[self.potential_keys.index(key)]
+        return self.electrochemical_potentials[..., self.potential_keys.index(key)]
 
     def to_dict(self) -> dict[str, np.ndarray]:
         """Profiles as NumPy arrays keyed by column name with units (`"x [m]"`, ...)."""

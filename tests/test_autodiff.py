@@ -104,6 +104,12 @@ def test_vmap_equals_loop(mesh):
         np.testing.assert_allclose(
             np.asarray(batched.concentration[i]), np.asarray(single.concentration), rtol=1e-10
         )
+        name = single.species[0]
+        np.testing.assert_allclose(  # per-species accessors keep the batch axis in front
+            np.asarray(batched.concentration_of(name)[i]),
+            np.asarray(single.concentration_of(name)),
+            rtol=1e-10,
+        )
     assert batched.phi.shape == (4, single.phi.shape[0])
 
 

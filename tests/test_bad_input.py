@@ -261,6 +261,7 @@ def _ion_phase(**kwargs):
             lambda: pj.Segregation("A^•", positions=[0.0, 1e-9], energies=[0.1]),
             "equal length",
         ),
+        (lambda: pj.Segregation("A^•", positions=[0.0], energies=[0.1]), "at least 2 sites"),
     ],
 )
 def test_bad_activity_and_segregation_input(build, message):
@@ -282,8 +283,20 @@ def _ion_junction(phase, state=None, **kwargs):
 def test_bad_nonideal_junction_input():
     with pytest.raises(ValueError, match="at or above 2 k_BT"):
         _ion_junction(_ion_phase(activity=pj.RegularSolution("A^•", 0.06)))
-    with pytest.raises(ValueError, match="which no phase hosts"):
+    with pytest.raises(ValueError, match="not a mobile carrier of any phase"):
         _ion_junction(_ion_phase(), segregation=pj.Segregation("C^•", lambda x: 0 * x))
+    with pytest.raises(ValueError, match="not a mobile carrier of any phase"):
+        _ion_junction(_ion_phase(), segregation=pj.Segregation("B'", lambda x: 0 * x))
+    with pytest.raises(ValueError, match="occupied = 1e\\+28"):
+        _ion_junction(_ion_phase(activity=pj.LatticeSaturation("A^•", occupied=1e28)))
+    with pytest.raises(ValueError, match="fill 2 of the available sites"):
+        saturating = pj.Phase(
+            "p",
+            eps_r=10.0,
+            carriers={"A^•": pj.Carrier(0.0, 1e26), "B'": pj.Carrier(density=2e26, mobile=False)},
+            activity=pj.LatticeSaturation("A^•"),
+        )
+        _ion_junction(saturating, pj.ReferenceBulk("p", {"A^•": 2e26}))
     with pytest.raises(ValueError, match="unknown phase"):
         _ion_junction(_ion_phase(), segregation=pj.Segregation("A^•", lambda x: 0 * x, phases="q"))
     two = pj.Phase(
@@ -296,5 +309,5 @@ def test_bad_nonideal_junction_input():
         },
         activity=pj.LatticeSaturation(("A^•", "C^•"), sites=1e28),
     )
-    with pytest.raises(ValueError, match="need the bulk concentrations of \\['C\\^•'\\]"):
+    with pytest.raises(ValueError, match="couples its species; give the bulk concentrations of"):
         _ion_junction(two, pj.ReferenceBulk("p", {"A^•": 1e26, "B'": 1e26}))

@@ -331,3 +331,76 @@ def test_closed_film_with_saturation_conserves_amount():
     c = np.asarray(solution.concentration_of(PLUS))
     assert 0.99 * sites < c.max() < sites
     assert float(solution.total_charge) == pytest.approx(0.0, abs=1e-12)
+
+
+def _shared_sites_log_gamma(c, sites):
+    return -jnp.log1p(-jnp.sum(c) / sites) * jnp.ones_like(c)
+
+
+def test_custom_saturating_model_in_accumulation():
+    """A user-written site-exclusion model, driven into accumulation (where the Newton start
+    of the inner solve must stay below saturation), equals the built-in closed form."""
+
+    def charge(model):
+        phase = pj.Phase(
+            "el",
+            eps_r=EPS_R,
+            carriers={PLUS: pj.Carrier(0.0, 1e27), MINUS: pj.Carrier(0.0, 1e27)},
+            activity=model,
+        )
+        junction = pj.Junction(
+            [phase],
+            pj.ReferenceBulk("el", {PLUS: C0, MINUS: C0}),
+            left=pj.Electrode(0.3),
+            right=pj.Bulk(),
+            temperature=T,
+        )
+        return pj.solve_equilibrium(junction, mesh=mesh)
+
+    builtin = pj.LatticeSaturation((PLUS, MINUS), sites=2e27)
+    mesh = pj.Mesh.auto(
+        pj.Junction(
+            [
+                pj.Phase(
+                    "el",
+                    eps_r=EPS_R,
+                    carriers={PLUS: pj.Carrier(0.0, 1e27), MINUS: pj.Carrier(0.0, 1e27)},
+                    activity=builtin,
+                )
+            ],
+            pj.ReferenceBulk("el", {PLUS: C0, MINUS: C0}),
+            left=pj.Electrode(0.3),
+            right=pj.Bulk(),
+            temperature=T,
+        ),
+        nodes_per_debye=10.0,
+    )
+    custom = charge(pj.CustomActivity((PLUS, MINUS), _shared_sites_log_gamma, 2e27))
+    reference = charge(builtin)
+    assert bool(custom.converged)
+    assert float(np.max(reference.concentration_of(MINUS))) > 0.9 * 2e27  # saturated
+    np.testing.assert_allclose(custom.phi, reference.phi, rtol=1e-9, atol=1e-12)
+
+
+def test_inner_solve_failure_is_reported():
+    """A user model that cannot be solved (no root: ln a bounded) makes the solve report a
+    non-finite result instead of returning wrong concentrations."""
+    phase = pj.Phase(
+        "el",
+        eps_r=EPS_R,
+        carriers={PLUS: pj.Carrier(0.0, 1e28), MINUS: pj.Carrier(0.0, 1e28)},
+        # ln a = ln(c/N) − ln(c/N) + tanh: bounded, so large ξ has no solution
+        activity=pj.CustomActivity(PLUS, lambda c, n: -jnp.log(c / n) + jnp.tanh(c / n), 1e28),
+    )
+    junction = pj.Junction(
+        [phase],
+        pj.Reservoir({PLUS: 0.5, MINUS: 0.0}),
+        left=pj.Electrode(0.0),
+        right=pj.Bulk(),
+        temperature=T,
+    )
+    mesh = pj.Mesh.from_nodes(junction, np.linspace(0.0, 50e-9, 21))
+    solution = pj.solve_equilibrium(junction, mesh=mesh, throw=False)
+    assert int(solution.result) != 0
+    with pytest.raises(Exception, match="non-finite|did not converge|failed"):
+        pj.solve_equilibrium(junction, mesh=mesh)

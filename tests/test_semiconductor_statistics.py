@@ -150,3 +150,31 @@ def test_fermi_dirac_gradient():
     h = 1e19
     fd = (float(electrons(N_C + h)) - float(electrons(N_C - h))) / (2 * h)
     assert float(jax.grad(electrons)(N_C)) == pytest.approx(fd, rel=1e-6)
+
+
+def test_reference_bulk_with_majority_carrier_only():
+    """A degenerate p-type reference given by its hole density alone: Fermi–Dirac is separable,
+    so the electrons follow from E_F, and p = N_V F_1/2((E_V − E_F)/kT) holds in the bulk."""
+    acceptors = 3e26
+    phase = pj.Phase(
+        "p-Si",
+        eps_r=EPS_R,
+        thickness=100e-9,
+        carriers={"e'": pj.Carrier(GAP, N_C), "h^•": pj.Carrier(0.0, N_V)},
+        background_charge=-acceptors,
+        activity=pj.FermiDirac(("e'", "h^•")),
+    )
+    junction = pj.Junction(
+        [phase],
+        pj.ReferenceBulk("p-Si", {"h^•": acceptors}),
+        left=pj.Symmetry(),
+        right=pj.Symmetry(),
+        temperature=T,
+    )
+    solution = pj.solve_equilibrium(junction)
+    n, p = _bulk(solution)
+    assert p == pytest.approx(acceptors, rel=1e-10)
+    e_f = float(solution.fermi_level[0])
+    eta_h = (0.0 - float(solution.bulk_potential[0]) - e_f) / KT
+    assert eta_h > 2  # degenerate holes
+    assert float(pj.fermi_dirac_half(eta_h)) * N_V == pytest.approx(acceptors, rel=1e-10)

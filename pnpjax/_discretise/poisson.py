@@ -352,9 +352,11 @@ def screening_strengths(problem: Problem, g, u_b):
 
 
 def debye_lengths(problem: Problem, g, u_b):
-    """Scaled linearised screening (Debye) length per phase,
-    $\\lambda = \\sqrt{\\varepsilon k_BT / (e^2 \\sum_i z_i^2 c_i/f_{T,i})}$ (VALIDATION.md item 8);
-    inf without mobile charge."""
+    """Scaled linearised screening (Debye) length per phase from the exact small-signal
+    response, $\\lambda = \\sqrt{\\varepsilon_r/(-\\partial\\hat\\rho/\\partial u)}$. When each
+    species' activity depends on its own concentration only this is
+    $\\sqrt{\\varepsilon k_BT / (e^2 \\sum_i z_i^2 c_i/f_{T,i})}$ (VALIDATION.md item 8); models
+    that couple species (site exclusion) add their cross terms. inf without mobile charge."""
     strength = screening_strengths(problem, g, u_b)
     safe = jnp.where(strength > 0, strength, 1.0)
     return jnp.where(strength > 0, jnp.sqrt(problem.eps_r / safe), jnp.inf)

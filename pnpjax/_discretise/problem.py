@@ -141,19 +141,28 @@ def _phase_index(layout: Layout, name: str, what: str) -> int:
 
 
 def _reference_log_gamma(junction: Junction, layout: Layout, p: int, kT, c_ref, ln_density):
-    """ln γ `[n_species]` of the reference phase at the given bulk composition."""
+    """ln γ `[n_species]` of the reference phase at the given bulk composition. A model whose
+    activities couple its species needs all their concentrations once any of them is given."""
     state = junction.state
+    given = set(state.concentrations)
     models = junction.phases[p].activity
-    needed = {name for model in models for name in model.species}
-    missing = sorted(needed - set(state.concentrations))
-    if missing:
-        raise ValueError(
-            f"ReferenceBulk: the activity models of phase {state.phase!r} need the bulk "
-            f"concentrations of {missing} as well (m^-3)"
-        )
+    for model in models:
+        missing = sorted(set(model.species) - given)
+        if missing and not model.separable and given & set(model.species):
+            raise ValueError(
+                f"ReferenceBulk: {type(model).__name__}{model.species} in phase {state.phase!r} "
+                f"couples its species; give the bulk concentrations of {missing} as well (m^-3)"
+            )
     c = jnp.stack(
         [state.concentrations.get(name, jnp.ones(())) * jnp.ones(()) for name in layout.species]
     )
+    if not traced((c, models, ln_density, c_ref)):
+        ln_c_ref = float(np.log(float(c_ref)))
+        for model in models:
+            cols = [layout.species.index(name) for name in model.species]
+            model.check_concentrations(
+                np.asarray(c)[cols], np.asarray(ln_density[p])[cols] + ln_c_ref
+            )
     return phase_log_gamma(models, layout.species, c, ln_density[p], kT, c_ref)
 
 

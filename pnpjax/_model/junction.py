@@ -6,7 +6,7 @@ import numpy as np
 from jaxtyping import Array
 
 from .._custom_types import ScalarLike, as_float, check, traced
-from .._thermo.activity import CustomActivity
+from .._thermo.activity import CustomActivity, LatticeSaturation
 from .._thermo.segregation import Segregation
 from .phase import Phase
 from .species import Species
@@ -337,18 +337,38 @@ def _check_nonideal(junction: Junction):
         for phase in junction.phases:
             for model in phase.activity:
                 model.validate(kT)
+    for phase in junction.phases:
+        for model in phase.activity:
+            if isinstance(model, LatticeSaturation) and model.sites is None:
+                density = phase.carriers[model.species[0]].density
+                if not traced((density, model.occupied)) and model.occupied >= density:
+                    raise ValueError(
+                        f"Phase {phase.name!r}: LatticeSaturation({model.species[0]!r}) has "
+                        f"occupied = {float(model.occupied):.4g} m^-3 at or above the carrier's "
+                        f"site density {float(density):.4g} m^-3; leave room for the species"
+                    )
     names = {p.name for p in junction.phases}
     for k, seg in enumerate(junction.segregation):
         if not isinstance(seg, Segregation):
             raise TypeError(f"Junction: segregation[{k}] must be a pnpjax.Segregation")
-        hosts = [p.name for p in junction.phases if seg.species in p.carriers]
+        hosts = [
+            p.name
+            for p in junction.phases
+            if seg.species in p.carriers and p.carriers[seg.species].mobile
+        ]
         if not hosts:
             raise ValueError(
-                f"Junction: segregation[{k}] names {seg.species!r}, which no phase hosts"
+                f"Junction: segregation[{k}] names {seg.species!r}, which is not a mobile "
+                "carrier of any phase (a frozen carrier keeps its concentration)"
             )
         for name in seg.phases or ():
             if name not in names:
                 raise ValueError(
                     f"Junction: segregation[{k}] names unknown phase {name!r}; phases are "
                     f"{sorted(names)}"
+                )
+            if name not in hosts:
+                raise ValueError(
+                    f"Junction: segregation[{k}] applies to phase {name!r}, where "
+                    f"{seg.species!r} is not a mobile carrier; hosts are {hosts}"
                 )

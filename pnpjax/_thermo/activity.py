@@ -24,7 +24,7 @@ materials); J. Maier, *Physical Chemistry of Ionic Materials*, Wiley (2004), ch.
 
 import abc
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 import equinox as eqx
 import jax
@@ -66,6 +66,8 @@ class AbstractActivity(eqx.Module):
     """
 
     species: eqx.AbstractVar[tuple[str, ...]]
+    separable: ClassVar[bool] = False
+    """Whether each species' ln γ depends on its own concentration only."""
 
     @abc.abstractmethod
     def log_gamma(self, c: Float[Array, "... n"], log_density: Float[Array, " n"], kT):
@@ -74,6 +76,25 @@ class AbstractActivity(eqx.Module):
 
     def validate(self, kT: float) -> None:
         """Raise `ValueError` when the model is not usable at thermal energy `kT` (eV)."""
+
+    def capacity(self, log_density) -> tuple[np.ndarray, float] | None:
+        """`(weights, limit)`: the model holds only Σ weights·c < limit (m^-3), or `None`."""
+        return None
+
+    def check_concentrations(self, c, log_density) -> None:
+        """Raise `ValueError` when concentrations `c` (m^-3, concrete) exceed the model's
+        capacity (a reference composition that overfills a sublattice)."""
+        bound = self.capacity(log_density)
+        if bound is None:
+            return
+        weights, limit = bound
+        load = float(np.dot(weights, c))
+        if not load < limit:
+            raise ValueError(
+                f"{type(self).__name__}{self.species}: the concentrations {list(np.asarray(c))} "
+                f"(m^-3) fill {load / limit:.4g} of the available sites ({limit:.4g} m^-3); "
+                "they must stay below it"
+            )
 
     def log_activity(self, c, log_density, kT):
         """ln a_i = ln(c_i/N_i) + ln γ_i (dimensionless)."""
@@ -184,6 +205,11 @@ class LatticeSaturation(AbstractActivity):
     def _free(self, log_sites):
         return 1.0 - self.occupied * jnp.exp(-log_sites)
 
+    def capacity(self, log_density):
+        sites = np.exp(np.asarray(self._log_sites(log_density), dtype=float))
+        sites = np.broadcast_to(sites, (len(self.species),))
+        return np.ones(len(self.species)), float(sites[0]) - float(self.occupied)
+
     def log_gamma(self, c, log_density, kT):
         log_sites = self._log_sites(log_density)
         return _site_exclusion_log_gamma(c, log_sites, self._free(log_sites))
@@ -224,6 +250,9 @@ class Bikerman(AbstractActivity):
             self.ion_size,
             f"Bikerman: ion_size (m) must be > 0 and finite, got {self.ion_size}",
         )
+
+    def capacity(self, log_density):
+        return np.ones(len(self.species)), float(np.asarray(self.ion_size)) ** -3
 
     def log_gamma(self, c, log_density, kT):
         return _site_exclusion_log_gamma(c, -3 * jnp.log(self.ion_size))
@@ -284,6 +313,9 @@ class RegularSolution(AbstractActivity):
                 "interaction or a higher temperature"
             )
 
+    def capacity(self, log_density):
+        return np.ones(1), float(np.exp(np.asarray(log_density, dtype=float))[0])
+
     def log_gamma(self, c, log_density, kT):
         theta = c / jnp.exp(log_density)
         return -jnp.log1p(-jnp.minimum(theta, 1.0 - 1e-16)) + self.interaction / kT * (
@@ -332,6 +364,7 @@ class FermiDirac(AbstractActivity):
     """
 
     species: tuple[str, ...] = eqx.field(static=True)
+    separable: ClassVar[bool] = True
 
     def __init__(self, species=("e'",)):
         self.species = _species_tuple(species, "FermiDirac")
@@ -356,8 +389,15 @@ class CustomActivity(AbstractActivity):
     **Arguments:**
 
     - `species`: names of the species the function covers.
-    - `log_gamma`: a function `(c, params) -> ln γ` (JAX-traceable, smooth).
+    - `log_gamma`: a function `(c, params) -> ln γ` (JAX-traceable, smooth). It is a static
+      part of the model: define it once (a new function object recompiles the solve). Put the
+      temperature into `params` if the model needs it.
     - `params`: a pytree of parameters (differentiable leaves), passed to `log_gamma`.
+
+    Concentrations within about 1e-12 of a saturation limit cannot be resolved from a
+    `log_gamma` written in terms of c (1 − c/N loses its digits); the built-in closed forms
+    (`LatticeSaturation`, `Bikerman`, `RegularSolution`) have no such limit. A site where the
+    inner solve fails makes the whole solve report a non-finite result.
     """
 
     species: tuple[str, ...] = eqx.field(static=True)

@@ -24,16 +24,9 @@ MAX_LOG_STEP = 2.0
 """Largest change of a log-concentration per Newton step (a factor e² ≈ 7.4)."""
 TOLERANCE = 1e-14
 """Converged when every |residual| ≤ TOLERANCE·(1 + |y|)."""
+ACCEPTABLE = 1e-9
+"""After `MAX_STEPS`, a residual this small (relative) is still accepted (rounding-limited)."""
 MAX_STEPS = 80
-
-
-def _zeros_for_none(tangents, primals):
-    return jax.tree_util.tree_map(
-        lambda t, p: jnp.zeros_like(p) if t is None else t,
-        tangents,
-        primals,
-        is_leaf=lambda t: t is None,
-    )
 
 
 def _newton_step(residual, y, args):
@@ -56,10 +49,15 @@ def solve_local(y0, args, *, residual: Callable, bounds: Callable | None = None)
     """Root `y` of `residual(y, args)` for one site (`y0`, `y`: `[n]`); vmap over sites.
 
     `residual` must be smooth with an invertible Jacobian near the root; Newton steps are
-    clipped to `MAX_LOG_STEP` per component. With `bounds(args) -> (lo, hi)` the residual must
-    be increasing in each component separately (a diagonal or scalar problem) with a root in
-    `[lo, hi]`: the bracket then shrinks with every step and a step leaving it bisects instead,
-    so convergence is guaranteed. Derivatives w.r.t. `args` are implicit; `y0` gets none.
+    clipped to `MAX_LOG_STEP` per component, and a step into a region where the residual is not
+    finite (past a saturation) is halved back towards the last finite point. With
+    `bounds(args) -> (lo, hi)` the residual must be increasing in each component separately (a
+    diagonal or scalar problem) with a root in `[lo, hi]`: the bracket then shrinks with every
+    step and a step leaving it bisects instead, so convergence is guaranteed.
+
+    Returns NaN where no root to `ACCEPTABLE` was found, so that the caller's solve reports a
+    non-finite result instead of a wrong one. Derivatives w.r.t. `args` are implicit; `y0`
+    gets none.
     """
     y0 = jax.lax.stop_gradient(y0)
     args = jax.lax.stop_gradient(args)
@@ -68,23 +66,26 @@ def solve_local(y0, args, *, residual: Callable, bounds: Callable | None = None)
         hi = -lo
 
     def step(carry):
-        y, lo, hi, _, k = carry
+        y, good, lo, hi, _, k = carry
         f, dy = _newton_step(residual, y, args)
-        dy = jnp.clip(jnp.where(jnp.isfinite(dy), dy, 0.0), -MAX_LOG_STEP, MAX_LOG_STEP)
+        finite = jnp.all(jnp.isfinite(f)) & jnp.all(jnp.isfinite(dy))
         if bounds is not None:
-            lo = jnp.where(f < 0, y, lo)
-            hi = jnp.where(f > 0, y, hi)
-        new = y + dy
+            lo = jnp.where(finite & (f < 0), y, lo)
+            hi = jnp.where(finite & (f > 0), y, hi)
+        new = y + jnp.clip(jnp.where(finite, dy, 0.0), -MAX_LOG_STEP, MAX_LOG_STEP)
         new = jnp.where((new > lo) & (new < hi), new, 0.5 * (lo + hi))
-        error = jnp.max(jnp.abs(f) / (1.0 + jnp.abs(y)))
-        return new, lo, hi, error, k + 1
+        new = jnp.where(finite, new, 0.5 * (y + good))
+        error = jnp.where(finite, jnp.max(jnp.abs(f) / (1.0 + jnp.abs(y))), jnp.inf)
+        return new, jnp.where(finite, y, good), lo, hi, error, k + 1
 
     def keep_going(carry):
         *_, error, k = carry
-        return (error > TOLERANCE) & (k < MAX_STEPS)
+        return ~(error <= TOLERANCE) & (k < MAX_STEPS)
 
-    y, *_ = jax.lax.while_loop(keep_going, step, (y0, lo, hi, jnp.inf, 0))
-    return y
+    # the fallback point for a first step into a non-finite region: far below any saturation
+    start = (y0, y0 - 40.0, lo, hi, jnp.inf, 0)
+    y, _, _, _, error, _ = jax.lax.while_loop(keep_going, step, start)
+    return jnp.where(error <= ACCEPTABLE, y, jnp.nan)
 
 
 @solve_local.def_jvp
@@ -92,6 +93,13 @@ def _solve_local_jvp(primals, tangents, *, residual, bounds=None):
     y0, args = primals
     _, t_args = tangents
     y = solve_local(y0, args, residual=residual, bounds=bounds)
-    t_args = _zeros_for_none(t_args, args)
-    _, f_dot = jax.jvp(lambda a: residual(y, a), (args,), (t_args,))
+    # tangents flow through the floating-point leaves only (integer leaves have none)
+    diff, static = eqx.partition(args, eqx.is_inexact_array)
+    t_diff = jax.tree_util.tree_map(
+        lambda p, t: None if p is None else (jnp.zeros_like(p) if t is None else t),
+        diff,
+        t_args,
+        is_leaf=lambda leaf: leaf is None,
+    )
+    _, f_dot = jax.jvp(lambda d: residual(y, eqx.combine(d, static)), (diff,), (t_diff,))
     return y, -_solve_small(jax.jacfwd(residual)(y, args), f_dot)

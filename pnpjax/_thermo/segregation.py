@@ -11,9 +11,10 @@ Site-explicit space-charge models put a segregation energy on each lattice plane
 here those per-site values are interpolated linearly between the planes onto the mesh nodes,
 and the energy is zero outside the listed planes.
 
-**References:** S. W. Nyman et al., pyscses, *J. Open Source Softw.* (site-explicit
-Mott–Schottky/Gouy–Chapman models); R. A. De Souza, *Phys. Chem. Chem. Phys.* 11, 9939 (2009)
-(oxygen-vacancy segregation to ceria grain-boundary cores).
+**References:** the pyscses code, github.com/bjmorgan/pyscses (site-explicit Mott–Schottky and
+Gouy–Chapman grain-boundary models with per-site segregation energies); R. A. De Souza,
+*Phys. Chem. Chem. Phys.* 11, 9939 (2009) (space-charge zones at SrTiO3 grain boundaries set by
+oxygen vacancies segregated to the core).
 """
 
 from collections.abc import Callable
@@ -34,8 +35,10 @@ class Segregation(eqx.Module):
 
     Give either a function, `energy(x)` or `energy(x, params)`, or per-site values
     (`positions`, `energies`), interpolated linearly between sites and zero outside them.
-    The mesh must resolve the profile: check with `mesh.refined()` or build nodes with
-    `Mesh.from_nodes` around a narrow core.
+    `Mesh.auto` puts nodes on tabulated sites, keeps the change of ΔG below 0.2 k_BT per cell
+    and grades the mesh around the profile as around an interface; with `Mesh.from_nodes`
+    resolving it is up to you (check with `mesh.refined()`). `energy` is a static part of the
+    model: define the function once, since a new function object recompiles the solve.
 
     **Arguments:**
 
@@ -96,10 +99,10 @@ class Segregation(eqx.Module):
             return
         x, e = concrete(self.positions), concrete(self.energies)
         if x is not None and e is not None:
-            if x.ndim != 1 or x.shape != e.shape or x.size < 1:
+            if x.ndim != 1 or x.shape != e.shape or x.size < 2:
                 raise ValueError(
                     f"Segregation({self.species!r}): positions and energies must be 1-D arrays "
-                    f"of equal length, got shapes {x.shape} and {e.shape}"
+                    f"of equal length (at least 2 sites), got shapes {x.shape} and {e.shape}"
                 )
             if not (np.all(np.isfinite(x)) and np.all(np.isfinite(e))):
                 raise ValueError(f"Segregation({self.species!r}): non-finite positions/energies")
@@ -113,6 +116,4 @@ class Segregation(eqx.Module):
         if self.energy is not None:
             value = self.energy(x) if self.params is None else self.energy(x, self.params)
             return jnp.broadcast_to(jnp.asarray(value, dtype=float), jnp.shape(x))
-        if self.positions.shape[0] == 1:
-            return jnp.where(x == self.positions[0], self.energies[0], 0.0)
         return jnp.interp(x, self.positions, self.energies, left=0.0, right=0.0)
