@@ -103,8 +103,8 @@ class AbstractActivity(eqx.Module):
     def log_concentrations(self, xi: Float[Array, "... n"], log_density, kT):
         """ln c_i (c in m^-3) solving $\\ln(c_i/N_i) + \\ln\\gamma_i(c) = \\xi_i$.
 
-        Generic: damped Newton in ln c from the ideal guess capped at $c = N$, with implicit
-        derivatives.
+        Generic: damped Newton in ln c, started below saturation (a lattice gas of the species
+        on N sites), with implicit derivatives.
         """
 
         def residual(y, args):
@@ -112,7 +112,8 @@ class AbstractActivity(eqx.Module):
             return y - log_n + model.log_gamma(jnp.exp(y), log_n, kT_) - xi_site
 
         def one_site(xi_site, log_n, kT_):
-            y0 = log_n + jnp.minimum(xi_site, 0.0)
+            # a lattice gas sharing N sites: below any saturation the model may have
+            y0 = log_n + jax.nn.log_sigmoid(xi_site) - jnp.log(xi_site.shape[-1] + 1.0)
             return solve_local(y0, (self, xi_site, log_n, kT_), residual=residual)
 
         return _over_sites(one_site, xi, log_density, as_float(kT))
