@@ -17,7 +17,11 @@ PLUS, MINUS = "A^•", "B'"
 
 def bikerman_cell(potential, nu, c0=C0):
     """An electrode against a Bikerman 1:1 electrolyte with packing ν = 2a³c0."""
-    size = (nu / (2 * c0)) ** (1 / 3)
+    return sized_ion_cell(potential, (nu / (2 * c0)) ** (1 / 3), c0)
+
+
+def sized_ion_cell(potential, size, c0=C0):
+    """An electrode against a 1:1 electrolyte of ions of size `size` (m)."""
     phase = pj.Phase(
         "el",
         eps_r=EPS_R,
@@ -220,20 +224,9 @@ def test_activity_parameter_gradients(bikerman_mesh):
     """d σ / d(ion size) and d σ / d(sites) by implicit differentiation against differences."""
 
     def sigma_of_size(size):
-        phase = pj.Phase(
-            "el",
-            eps_r=EPS_R,
-            carriers={PLUS: pj.Carrier(0.0, 1e28), MINUS: pj.Carrier(0.0, 1e28)},
-            activity=(pj.Bikerman((PLUS, MINUS), size),),
-        )
-        junction = pj.Junction(
-            [phase],
-            pj.ReferenceBulk("el", {PLUS: C0, MINUS: C0}),
-            left=pj.Electrode(0.3),
-            right=pj.Bulk(),
-            temperature=T,
-        )
-        return pj.solve_equilibrium(junction, mesh=bikerman_mesh).boundary_charge[0]
+        return pj.solve_equilibrium(sized_ion_cell(0.3, size), mesh=bikerman_mesh).boundary_charge[
+            0
+        ]
 
     size = 5e-10
     h = 1e-15
@@ -254,20 +247,9 @@ def test_vmap_over_activity_parameters(bikerman_mesh):
     sizes = jnp.array([3e-10, 5e-10, 7e-10])
 
     def charge(size):
-        phase = pj.Phase(
-            "el",
-            eps_r=EPS_R,
-            carriers={PLUS: pj.Carrier(0.0, 1e28), MINUS: pj.Carrier(0.0, 1e28)},
-            activity=(pj.Bikerman((PLUS, MINUS), size),),
-        )
-        junction = pj.Junction(
-            [phase],
-            pj.ReferenceBulk("el", {PLUS: C0, MINUS: C0}),
-            left=pj.Electrode(0.3),
-            right=pj.Bulk(),
-            temperature=T,
-        )
-        return pj.solve_equilibrium(junction, mesh=bikerman_mesh).boundary_charge[0]
+        return pj.solve_equilibrium(sized_ion_cell(0.3, size), mesh=bikerman_mesh).boundary_charge[
+            0
+        ]
 
     batched = jax.vmap(charge)(sizes)
     looped = np.array([float(charge(s)) for s in sizes])
