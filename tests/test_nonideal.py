@@ -386,3 +386,16 @@ def test_inner_solve_failure_is_reported():
     assert int(solution.result) != 0
     with pytest.raises(Exception, match="non-finite|did not converge|failed"):
         pj.solve_equilibrium(junction, mesh=mesh)
+
+
+@pytest.mark.parametrize("omega", [0.03, 0.045])
+def test_attractive_regular_solution_profile(omega):
+    """Attractive interactions (0 < Ω < 2kT) at 0.3 V: every node satisfies the Frumkin
+    isotherm ln(θ/(1−θ)) + Ω(1−2θ)/kT = (μ̃ − μ° − eφ)/kT to rounding."""
+    junction = regular_solution_cell(0.3, omega)
+    solution = pj.solve_equilibrium(junction, mesh=pj.Mesh.auto(junction))
+    assert bool(solution.converged)
+    theta = np.asarray(solution.concentration_of(PLUS)) / 1e26
+    xi = (float(solution.electrochemical_potential(PLUS)) - np.asarray(solution.phi)) / KT
+    isotherm = np.log(theta / (1 - theta)) + omega / KT * (1 - 2 * theta)
+    np.testing.assert_allclose(isotherm, xi, atol=1e-9)

@@ -390,7 +390,9 @@ class CustomActivity(AbstractActivity):
     **Arguments:**
 
     - `species`: names of the species the function covers.
-    - `log_gamma`: a function `(c, params) -> ln γ` (JAX-traceable, smooth). It is a static
+    - `log_gamma`: a function `(c, params) -> ln γ` (JAX-traceable, smooth). Outside its
+      domain (past a saturation) it must return inf or NaN, not a capped finite value: the
+      inner solve backs off from non-finite values. It is a static
       part of the model: define it once (a new function object recompiles the solve). Put the
       temperature into `params` if the model needs it.
     - `params`: a pytree of parameters (differentiable leaves), passed to `log_gamma`.

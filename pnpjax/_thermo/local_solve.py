@@ -24,6 +24,8 @@ MAX_LOG_STEP = 2.0
 """Largest change of a log-concentration per Newton step (a factor e² ≈ 7.4)."""
 TOLERANCE = 1e-14
 """Converged when every |residual| ≤ TOLERANCE·(1 + |y|)."""
+ROUNDING = 1e-15
+"""A Newton step this small (relative) has converged as far as float64 allows."""
 ACCEPTABLE = 1e-9
 """After `MAX_STEPS`, a residual this small (relative) is still accepted (rounding-limited)."""
 MAX_STEPS = 80
@@ -66,25 +68,30 @@ def solve_local(y0, args, *, residual: Callable, bounds: Callable | None = None)
         hi = -lo
 
     def step(carry):
-        y, good, lo, hi, _, k = carry
+        y, good, lo, hi, _, _, k = carry
         f, dy = _newton_step(residual, y, args)
         finite = jnp.all(jnp.isfinite(f)) & jnp.all(jnp.isfinite(dy))
+        error = jnp.where(finite, jnp.max(jnp.abs(f) / (1.0 + jnp.abs(y))), jnp.inf)
+        # a Newton step below rounding: nothing left to gain (near a saturation limit the
+        # residual itself cannot reach TOLERANCE)
+        settled = finite & (jnp.max(jnp.abs(dy) / (1.0 + jnp.abs(y))) <= ROUNDING)
         if bounds is not None:
             lo = jnp.where(finite & (f < 0), y, lo)
             hi = jnp.where(finite & (f > 0), y, hi)
         new = y + jnp.clip(jnp.where(finite, dy, 0.0), -MAX_LOG_STEP, MAX_LOG_STEP)
-        new = jnp.where((new > lo) & (new < hi), new, 0.5 * (lo + hi))
+        new = jnp.where((new >= lo) & (new <= hi), new, 0.5 * (lo + hi))
         new = jnp.where(finite, new, 0.5 * (y + good))
-        error = jnp.where(finite, jnp.max(jnp.abs(f) / (1.0 + jnp.abs(y))), jnp.inf)
-        return new, jnp.where(finite, y, good), lo, hi, error, k + 1
+        # once converged, stay at the point whose residual was measured
+        new = jnp.where((error <= TOLERANCE) | settled, y, new)
+        return new, jnp.where(finite, y, good), lo, hi, error, settled, k + 1
 
     def keep_going(carry):
-        *_, error, k = carry
-        return ~(error <= TOLERANCE) & (k < MAX_STEPS)
+        *_, error, settled, k = carry
+        return ~(error <= TOLERANCE) & ~settled & (k < MAX_STEPS)
 
     # the fallback point for a first step into a non-finite region: far below any saturation
-    start = (y0, y0 - 40.0, lo, hi, jnp.inf, 0)
-    y, _, _, _, error, _ = jax.lax.while_loop(keep_going, step, start)
+    start = (y0, y0 - 40.0, lo, hi, jnp.inf, jnp.array(False), 0)
+    y, _, _, _, error, _, _ = jax.lax.while_loop(keep_going, step, start)
     return jnp.where(error <= ACCEPTABLE, y, jnp.nan)
 
 
