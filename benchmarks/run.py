@@ -11,13 +11,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_batch  # noqa: E402
 import bench_gouy_chapman  # noqa: E402
+import bench_nonideal  # noqa: E402
 
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="small smoke run of each")
     parser.add_argument("--batch-size", type=int, default=None, help="bench_batch members")
-    parser.add_argument("--only", choices=("gouy_chapman", "batch"), default=None)
+    parser.add_argument("--only", choices=("gouy_chapman", "batch", "nonideal"), default=None)
     args = parser.parse_args(argv)
     quick = ["--quick"] if args.quick else []
     if args.only in (None, "gouy_chapman"):
@@ -26,6 +27,9 @@ def main(argv=None) -> None:
     if args.only in (None, "batch"):
         size = [] if args.batch_size is None else ["--batch-size", str(args.batch_size)]
         bench_batch.main(quick + size)
+        print()
+    if args.only in (None, "nonideal"):
+        bench_nonideal.main(quick)
 
 
 if __name__ == "__main__":
