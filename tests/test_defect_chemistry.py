@@ -573,3 +573,25 @@ def test_site_saturation_feeds_the_equilibrium_solver():
         assert float(result.bulk_concentration[0, index]) == pytest.approx(
             float(solution.concentration(name)), rel=1e-8
         )
+
+
+def test_lithium_insertion_against_the_chemical_potential():
+    """Li insertion Li = Li_i^• + e′ at a given Li chemical potential μ_Li (eV): where
+    [Li_i^•] = [e′] ≫ [h^•], c = √(K a_Li N_i N_C) with a_Li = e^{μ_Li/kT}, slope 1/2 in ln a_Li;
+    the Brouwer path over μ_Li is one vmapped call."""
+    n_i, dh, temperature = 1e28, 1.2, 600.0
+    kT = BOLTZMANN_EV * temperature
+    chemistry = DefectChemistry(
+        [Reaction("Li = Li_i^• + e'", dH=dh), Reaction("0 = e' + h^•", dH=2.5)],
+        sites={"i": n_i},
+        N_C=N_C,
+        N_V=N_V,
+    )
+    mu = jnp.linspace(-1.0, 0.0, 41)
+    path = brouwer(chemistry, temperature, chemical_potentials={"Li": mu})
+    assert np.all(np.asarray(path.result) == 0)
+    ions = np.asarray(path.concentrations["Li_i^•"])
+    exact = np.sqrt(np.exp(-dh / kT) * np.exp(np.asarray(mu) / kT) * n_i * N_C)
+    np.testing.assert_allclose(ions[-10:], exact[-10:], rtol=1e-6)
+    slope = np.diff(np.log(ions[-10:])) / np.diff(np.asarray(mu)[-10:] / kT)
+    np.testing.assert_allclose(slope, 0.5, atol=1e-6)
