@@ -203,9 +203,15 @@ def log_fermi_dirac_half(eta: ArrayLike) -> Float[Array, "*shape"]:
     eta = as_float(eta)
     low, high = _split(eta, _SWITCH)
     z = jnp.exp(low)
-    log_low = low + jnp.log(_rational(_P_LOW, _Q_LOW, z))
-    log_high = 1.5 * jnp.log(high) + jnp.log(_rational(_P_HIGH, _Q_HIGH, 1.0 / (high * high)))
-    return _LOG_TWO_OVER_SQRT_PI + jnp.where(eta < _SWITCH, log_low, log_high)
+    below = eta < _SWITCH
+    # one log of the selected branch's factor (logs dominate the cost inside the solver)
+    factor = jnp.where(
+        below,
+        _rational(_P_LOW, _Q_LOW, z),
+        jnp.sqrt(high) * _rational(_P_HIGH, _Q_HIGH, 1.0 / (high * high)),
+    )
+    prefix = jnp.where(below, low, jnp.log(high))
+    return _LOG_TWO_OVER_SQRT_PI + prefix + jnp.log(factor)
 
 
 def _log_fermi_dirac_half_and_slope(eta):
