@@ -220,13 +220,14 @@ def residual_and_jacobian(problem: Problem, y):
     return _assemble_residual(problem, u, charge, amounts), matrix
 
 
-def _neutrality_log_balance(problem: Problem, phases: np.ndarray, u, g):
+def _neutrality_log_balance(problem: Problem, phases: np.ndarray, u, g, shift=None):
     """log(positive charge) − log(negative charge) of the bulk of each phase at potential u:
     finite, smooth and strictly decreasing in u wherever both signs are present."""
     layout = problem.layout
+    phases = np.maximum(phases, 0)
     mobile = layout.mobile[phases]
     z = layout.z.astype(float)
-    log_c = log_concentrations(problem, phases, u, g, clip=False)
+    log_c = log_concentrations(problem, phases, u, g, shift, clip=False)
     fixed = problem.frozen[phases] @ z + problem.background[phases]
     log_abs_z = jnp.log(jnp.maximum(jnp.abs(z), 1.0))
     positive = jnp.where(mobile & (z > 0), log_c + log_abs_z, -jnp.inf)
@@ -267,6 +268,30 @@ def neutral_potentials(problem: Problem, g, bracket: float = 2000.0, iterations:
     safe_df = jnp.where(exists & (df != 0), df, -1.0)
     u_b = jnp.where(exists, u0 - jnp.where(exists, f, 0.0) / safe_df, 0.0)
     return u_b, exists
+
+
+def _segregation_guess(problem: Problem, u, g, steps: int = 3):
+    """Move the guess towards local neutrality where a segregation energy acts: a few Newton
+    steps per node on the log charge balance of its box, which is nearly linear in u when one
+    species of each sign dominates. Without it Newton spends many damped steps building up a
+    core potential of many k_BT."""
+
+    def balance(u_):
+        terms = []
+        for phases, volume, shift in half_boxes(problem):
+            log_pos, log_neg = _neutrality_log_balance(problem, phases, u_, g, shift)
+            log_volume = jnp.log(jnp.maximum(volume, 1e-300))
+            terms.append((log_pos + log_volume, log_neg + log_volume))
+        log_pos = jnp.logaddexp(terms[0][0], terms[1][0])
+        log_neg = jnp.logaddexp(terms[0][1], terms[1][1])
+        return log_pos - log_neg
+
+    active = jnp.any(problem.shift_left != 0, axis=1) | jnp.any(problem.shift_right != 0, axis=1)
+    for _ in range(steps):
+        f, slope = jax.jvp(balance, (u,), (jnp.ones_like(u),))
+        step = jnp.where(jnp.isfinite(f) & (slope < 0), -f / jnp.where(slope < 0, slope, -1.0), 0.0)
+        u = jnp.where(active, u + step, u)
+    return u
 
 
 def closed_potentials(problem: Problem, u, g):
@@ -322,6 +347,8 @@ def initial_guess(problem: Problem, rounds: int = 3):
             / jnp.maximum(weight, 1.0),
             0.0,
         )
+        if problem.segregated:
+            u = _segregation_guess(problem, u, g)
         if layout.gauge_fixed:
             u = u - u[0]
     for side, node in ((0, 0), (1, n - 1)):

@@ -48,6 +48,7 @@ class Problem(eqx.Module):
     geometry: str = eqx.field(static=True)
     topology: Topology = eqx.field(static=True)
     dirichlet: tuple[bool, bool] = eqx.field(static=True)
+    segregated: bool = eqx.field(static=True)
     kT: Array
     length_scale: Array
     c_ref: Array
@@ -290,6 +291,7 @@ def build_problem(junction: Junction, mesh) -> Problem:
         geometry=junction.geometry,
         topology=Topology(edge_phase, left_phase, right_phase, interface_nodes),
         dirichlet=(isinstance(junction.left, Electrode), isinstance(junction.right, Electrode)),
+        segregated=bool(junction.segregation),
         kT=kT,
         length_scale=length_scale,
         c_ref=c_ref,
