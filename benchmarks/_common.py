@@ -46,6 +46,18 @@ def time_call(fn, *args, repeats: int = 10, warmup: int = 2, first: bool = True)
     }
 
 
+def resolve_settings(args, defaults: dict, quick: dict) -> dict:
+    """Benchmark settings: `defaults`, then `quick` with `--quick`, then any command-line
+    option of the same name that was given."""
+    settings = dict(defaults)
+    if args.quick:
+        settings.update(quick)
+    for key in settings:
+        if getattr(args, key, None) is not None:
+            settings[key] = getattr(args, key)
+    return settings
+
+
 def machine_info() -> dict:
     """Platform, CPU count and versions, and the JAX device this process uses."""
     import jax

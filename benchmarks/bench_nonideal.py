@@ -57,7 +57,7 @@ import jax.numpy as jnp
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import print_table, time_call, warn_if_busy, write_json  # noqa: E402
+from _common import print_table, resolve_settings, time_call, warn_if_busy, write_json  # noqa: E402
 
 import pnpjax as pj  # noqa: E402
 
@@ -602,12 +602,7 @@ def parse_args(argv=None):
 def main(argv=None) -> dict:
     args = parse_args(argv)
     warn_if_busy()
-    settings = dict(nodes=2000, points=200, repeats=30)
-    if args.quick:
-        settings.update(QUICK)
-    for key in settings:
-        if getattr(args, key) is not None:
-            settings[key] = getattr(args, key)
+    settings = resolve_settings(args, dict(nodes=2000, points=200, repeats=30), QUICK)
     cases = make_cases(settings["nodes"])
     solves, checks = measure_solves(cases, settings["repeats"])
     failures = known_failures(cases[0])
