@@ -58,6 +58,24 @@ def resolve_settings(args, defaults: dict, quick: dict) -> dict:
     return settings
 
 
+def mesh_with_nodes(build, nodes: int, iterations: int = 25):
+    """The mesh `build(growth)` closest to `nodes` nodes: bisect log(growth − 1) over
+    [1e-4, 0.5] (the node count falls as the growth of `Mesh.auto` rises)."""
+    import math
+
+    lo, hi = math.log(1e-4), math.log(0.5)
+    best = build(1.0 + math.exp(hi))
+    for _ in range(iterations):
+        mid = 0.5 * (lo + hi)
+        mesh = build(1.0 + math.exp(mid))
+        if abs(mesh.n_nodes - nodes) < abs(best.n_nodes - nodes):
+            best = mesh
+        lo, hi = (mid, hi) if mesh.n_nodes > nodes else (lo, mid)
+        if mesh.n_nodes == nodes:
+            break
+    return best
+
+
 def machine_info() -> dict:
     """Platform, CPU count and versions, and the JAX device this process uses."""
     import jax

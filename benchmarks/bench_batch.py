@@ -20,7 +20,6 @@ Run: `python benchmarks/bench_batch.py [--quick] [--batch-size 1024] [--nodes 20
 """
 
 import argparse
-import math
 import sys
 from pathlib import Path
 
@@ -29,7 +28,14 @@ import jax.numpy as jnp
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import print_table, resolve_settings, time_call, warn_if_busy, write_json  # noqa: E402
+from _common import (  # noqa: E402
+    mesh_with_nodes,
+    print_table,
+    resolve_settings,
+    time_call,
+    warn_if_busy,
+    write_json,
+)
 
 import pnpjax as pj  # noqa: E402
 
@@ -70,18 +76,8 @@ def mesh_for_batch(dmus, nodes: int) -> pj.Mesh:
     """A mesh serving every member with about `nodes` nodes: bisect the growth factor of
     `Mesh.auto` (the node count falls as the growth rises)."""
     batch = jax.vmap(make_junction)(dmus)
-    build = lambda g: pj.Mesh.auto(batch, nodes_per_debye=10.0, growth=1.0 + g)  # noqa: E731
-    lo, hi = math.log(1e-4), math.log(0.5)  # log(growth − 1)
-    best = build(math.exp(hi))
-    for _ in range(20):
-        mid = 0.5 * (lo + hi)
-        mesh = build(math.exp(mid))
-        if abs(mesh.n_nodes - nodes) < abs(best.n_nodes - nodes):
-            best = mesh
-        lo, hi = (mid, hi) if mesh.n_nodes > nodes else (lo, mid)
-        if mesh.n_nodes == nodes:
-            break
-    return best
+    build = lambda growth: pj.Mesh.auto(batch, nodes_per_debye=10.0, growth=growth)  # noqa: E731
+    return mesh_with_nodes(build, nodes, iterations=20)
 
 
 # --- the measured functions -----------------------------------------------------------------

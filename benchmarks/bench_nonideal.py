@@ -57,7 +57,14 @@ import jax.numpy as jnp
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import print_table, resolve_settings, time_call, warn_if_busy, write_json  # noqa: E402
+from _common import (  # noqa: E402
+    mesh_with_nodes,
+    print_table,
+    resolve_settings,
+    time_call,
+    warn_if_busy,
+    write_json,
+)
 
 import pnpjax as pj  # noqa: E402
 
@@ -220,22 +227,6 @@ class Case(NamedTuple):
 
 
 # --- meshes -----------------------------------------------------------------------------------
-
-
-def mesh_with_nodes(build, nodes: int) -> pj.Mesh:
-    """The mesh `build(growth)` closest to `nodes` nodes: bisect log(growth − 1) (the node count
-    falls as the growth rises)."""
-    lo, hi = math.log(1e-4), math.log(0.5)
-    best = build(1.0 + math.exp(hi))
-    for _ in range(25):
-        mid = 0.5 * (lo + hi)
-        mesh = build(1.0 + math.exp(mid))
-        if abs(mesh.n_nodes - nodes) < abs(best.n_nodes - nodes):
-            best = mesh
-        lo, hi = (mid, hi) if mesh.n_nodes > nodes else (lo, mid)
-        if mesh.n_nodes == nodes:
-            break
-    return best
 
 
 def electrode_mesh(junction, nodes: int) -> pj.Mesh:
