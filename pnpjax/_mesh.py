@@ -80,10 +80,10 @@ def _mesh_scales(junction: Junction):
     """Per phase: Debye length (m), screening lengths at its left and right ends (m) at the
     largest accumulation the potential steps allow, and those steps (k_BT/e)."""
     from ._discretise.poisson import (
-        bulk_concentrations,
         debye_lengths,
         full_potentials,
         initial_guess,
+        neutral_potentials,
         split,
     )
     from ._discretise.problem import build_problem
@@ -98,7 +98,7 @@ def _mesh_scales(junction: Junction):
     problem = build_problem(junction, provisional)
     layout = problem.layout
     g = full_potentials(problem, split(problem, initial_guess(problem))[1])
-    bulk_c, u_b, exists = bulk_concentrations(problem, g)
+    u_b, exists = neutral_potentials(problem, g)
     u_b = jnp.where(exists, u_b, 0.0)
     debye = debye_lengths(problem, g, u_b) * problem.length_scale
     kT = BOLTZMANN_EV * junction.temperature

@@ -37,7 +37,7 @@ def _newton_step(residual, y, args):
         f, slope = jax.jvp(lambda y_: residual(y_, args), (y,), (jnp.ones_like(y),))
         return f, -f / slope
     f = residual(y, args)
-    return f, -jnp.linalg.solve(jax.jacfwd(residual)(y, args), f)
+    return f, -_solve_small(jax.jacfwd(residual)(y, args), f)
 
 
 def _solve_small(matrix, rhs):
