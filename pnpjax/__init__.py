@@ -14,6 +14,7 @@ from ._model.junction import Bulk as Bulk
 from ._model.junction import Electrode as Electrode
 from ._model.junction import Interface as Interface
 from ._model.junction import Junction as Junction
+from ._model.junction import Ohmic as Ohmic
 from ._model.junction import Symmetry as Symmetry
 from ._model.phase import Carrier as Carrier
 from ._model.phase import Phase as Phase
@@ -41,5 +42,20 @@ from ._thermo.fermi_dirac import effective_density_of_states as effective_densit
 from ._thermo.fermi_dirac import fermi_dirac_half as fermi_dirac_half
 from ._thermo.reaction import Reaction as Reaction
 from ._thermo.segregation import Segregation as Segregation
+
+from ._dynamics.kinetics import ButlerVolmer as ButlerVolmer
+from ._dynamics.kinetics import MassAction as MassAction
+from ._dynamics.kinetics import Radiative as Radiative
+from ._dynamics.kinetics import ShockleyReadHall as ShockleyReadHall
+from ._dynamics.results import TransportSolution as TransportSolution
+from ._dynamics.steady import iv_curve as iv_curve
+from ._dynamics.steady import solve_steady_state as solve_steady_state
+from ._dynamics.transient import solve_transient as solve_transient
+from ._dynamics.waveforms import Constant as Constant
+from ._dynamics.waveforms import Custom as Custom
+from ._dynamics.waveforms import CyclicSweep as CyclicSweep
+from ._dynamics.waveforms import LinearSweep as LinearSweep
+from ._dynamics.waveforms import Sinusoid as Sinusoid
+from ._dynamics.waveforms import Step as Step
 
 __version__ = "0.1.0"

@@ -15,7 +15,7 @@ from jaxtyping import Array
 
 from ._constants import BOLTZMANN_EV, VACUUM_PERMITTIVITY
 from ._custom_types import traced
-from ._model.junction import Electrode, Junction, without_profiles
+from ._model.junction import Electrode, Junction, Ohmic, has_fixed_potential, without_profiles
 
 MAX_THINNING = 1e9
 """Largest factor by which the mesh thins a phase's Debye length next to an interface."""
@@ -59,6 +59,8 @@ def _far_potential(junction, layout, u_b, kT, p: int, side: int):
             boundary = junction.left if side == 0 else junction.right
             if isinstance(boundary, Electrode):
                 return boundary.potential / kT
+            if isinstance(boundary, Ohmic):
+                return u_b[p] + boundary.potential / kT
             return u_b[p]
         if np.any(layout.mobile[q] & (layout.z != 0)):
             return u_b[q]
@@ -348,8 +350,8 @@ class Mesh(eqx.Module):
         fractions, lengths = [], []
         for p in range(n_p):
             lam = float(debye[p])
-            refine_left = p > 0 or isinstance(junction.left, Electrode)
-            refine_right = p < n_p - 1 or isinstance(junction.right, Electrode)
+            refine_left = p > 0 or has_fixed_potential(junction.left)
+            refine_right = p < n_p - 1 or has_fixed_potential(junction.right)
             t = thicknesses[p]
             if t is None:
                 depletion = np.sqrt(2 * float(np.max(steps[p])))

@@ -22,7 +22,7 @@ from jaxtyping import Array
 
 from .._constants import BOLTZMANN_EV, ELEMENTARY_CHARGE, VACUUM_PERMITTIVITY
 from .._custom_types import traced
-from .._model.junction import Electrode, Junction
+from .._model.junction import Electrode, Junction, Ohmic, has_fixed_potential
 from .._model.layout import Layout, build_layout, match_key
 from .._model.state import Closed, ReferenceBulk
 from .._thermo.activity import AbstractActivity
@@ -282,15 +282,15 @@ def build_problem(junction: Junction, mesh) -> Problem:
     )
     u_boundary = jnp.stack(
         [
-            b.potential / kT if isinstance(b, Electrode) else jnp.zeros(())
+            b.potential / kT if isinstance(b, (Electrode, Ohmic)) else jnp.zeros(())
             for b in (junction.left, junction.right)
         ]
     )
-    return Problem(
+    problem = Problem(
         layout=layout,
         geometry=junction.geometry,
         topology=Topology(edge_phase, left_phase, right_phase, interface_nodes),
-        dirichlet=(isinstance(junction.left, Electrode), isinstance(junction.right, Electrode)),
+        dirichlet=(has_fixed_potential(junction.left), has_fixed_potential(junction.right)),
         segregated=bool(junction.segregation),
         kT=kT,
         length_scale=length_scale,
@@ -313,6 +313,16 @@ def build_problem(junction: Junction, mesh) -> Problem:
         shift_left=shift_left,
         shift_right=shift_right,
     )
+    ohmic = [isinstance(b, Ohmic) for b in (junction.left, junction.right)]
+    if any(ohmic):
+        # an ohmic contact sits at its phase's neutral bulk potential, plus its bias
+        from .poisson import neutral_potentials
+
+        u_b, _ = neutral_potentials(problem, g_fixed)
+        ends = jnp.stack([u_b[0], u_b[-1]])
+        offset = jnp.where(jnp.array(ohmic), ends, 0.0)
+        problem = eqx.tree_at(lambda p: p.u_boundary, problem, u_boundary + offset)
+    return problem
 
 
 def validate_state(junction: Junction, layout: Layout) -> None:

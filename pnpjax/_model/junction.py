@@ -10,7 +10,7 @@ from .._thermo.activity import CustomActivity, LatticeSaturation
 from .._thermo.segregation import Segregation
 from .phase import Phase
 from .species import Species
-from .state import AbstractState
+from .state import AbstractState, Closed
 
 GEOMETRIES = ("planar", "cylindrical", "spherical")
 
@@ -27,19 +27,47 @@ class Interface(eqx.Module):
     - `sigma`: free surface charge σ_f (C/m^2) sitting on the interface.
     - `blocked`: names of species that cannot cross (electrons and holes block together, as the
       Fermi level `"E_F"`).
+    - `kinetics`: `ButlerVolmer` rate laws of species that cross with finite speed. The
+      transport solvers use them; at equilibrium such a species is simply transparent.
+      Species without kinetics cross in local equilibrium (μ̃ continuous, the μ° step included).
     """
 
     sigma: Array
+    kinetics: tuple
     blocked: tuple[str, ...] = eqx.field(static=True)
 
-    def __init__(self, sigma: ScalarLike = 0.0, blocked: tuple[str, ...] | list[str] = ()):
+    def __init__(
+        self, sigma: ScalarLike = 0.0, blocked: tuple[str, ...] | list[str] = (), kinetics=()
+    ):
         self.sigma = as_float(sigma)
         if isinstance(blocked, str):
             blocked = (blocked,)
         self.blocked = tuple(blocked)
+        self.kinetics = _kinetics_tuple(kinetics, "Interface: kinetics")
 
     def __check_init__(self):
         check(np.isfinite, self.sigma, f"Interface: sigma (C/m^2) must be finite, got {self.sigma}")
+        names = [k.species for k in self.kinetics]
+        if len(set(names)) != len(names):
+            raise ValueError(f"Interface: kinetics names a species twice: {names}")
+        for name in names:
+            if name in self.blocked:
+                raise ValueError(
+                    f"Interface: {name!r} is both blocked and given ButlerVolmer kinetics; "
+                    "remove it from one of them"
+                )
+
+
+def _kinetics_tuple(kinetics, what: str) -> tuple:
+    from .._dynamics.kinetics import ButlerVolmer
+
+    if isinstance(kinetics, ButlerVolmer):
+        kinetics = (kinetics,)
+    kinetics = tuple(kinetics)
+    for k in kinetics:
+        if not isinstance(k, ButlerVolmer):
+            raise TypeError(f"{what} must be pnpjax.ButlerVolmer rate laws, got {type(k)}")
+    return kinetics
 
 
 class AbstractBoundary(eqx.Module):
@@ -67,6 +95,38 @@ class Electrode(AbstractBoundary):
 
     - `potential`: electrostatic potential φ at the contact (V), in the gauge where the reference
       phase or reservoir defines φ = 0.
+    - `exchange`: `ButlerVolmer` rate laws of species the electrode exchanges with its reservoir
+      (transport solvers only; e.g. Li^+ between a Li metal electrode and a solid electrolyte).
+      The equilibrium solver treats the electrode as blocking.
+    """
+
+    potential: Array
+    exchange: tuple
+
+    def __init__(self, potential: ScalarLike = 0.0, exchange=()):
+        self.potential = as_float(potential)
+        self.exchange = _kinetics_tuple(exchange, "Electrode: exchange")
+
+    def __check_init__(self):
+        check(np.isfinite, self.potential, "Electrode: potential (V) must be finite")
+        names = [k.species for k in self.exchange]
+        if len(set(names)) != len(names):
+            raise ValueError(f"Electrode: exchange names a species twice: {names}")
+
+
+class Ohmic(AbstractBoundary):
+    """An ohmic contact: every mobile carrier of the end phase is held at its neutral bulk
+    concentration (the equilibrium of the junction's state) and φ at the bulk's neutral
+    potential plus `potential` (V). It exchanges every species freely, so current flows
+    through it.
+
+    The equilibrium solver accepts it only at zero `potential` (a biased ohmic contact drives a
+    current; use `solve_steady_state` or `solve_transient`); it needs a `Reservoir` or
+    `ReferenceBulk` state, which defines the contact's composition.
+
+    **Arguments:**
+
+    - `potential`: applied potential of the contact (V) relative to its equilibrium value.
     """
 
     potential: Array
@@ -75,7 +135,12 @@ class Electrode(AbstractBoundary):
         self.potential = as_float(potential)
 
     def __check_init__(self):
-        check(np.isfinite, self.potential, "Electrode: potential (V) must be finite")
+        check(np.isfinite, self.potential, "Ohmic: potential (V) must be finite")
+
+
+def has_fixed_potential(boundary: AbstractBoundary) -> bool:
+    """True for boundaries that fix φ (`Electrode`, `Ohmic`)."""
+    return isinstance(boundary, (Electrode, Ohmic))
 
 
 class Junction(eqx.Module):
@@ -90,7 +155,8 @@ class Junction(eqx.Module):
     - `phases`: the phases, left to right.
     - `state`: what fixes the equilibrium: `Reservoir`, `ReferenceBulk` or `Closed`.
     - `interfaces`: one `Interface` per pair of neighbours (default: charge-free, transparent).
-    - `left`, `right`: boundary conditions (`Bulk`, `Symmetry`, `Electrode`); default `Bulk`.
+    - `left`, `right`: boundary conditions (`Bulk`, `Symmetry`, `Electrode`, `Ohmic`); default
+      `Bulk`.
     - `temperature`: T (K).
     - `species`: the `Species`; by default inferred from the Kröger–Vink labels used in the
       phases' carriers. Plain names need an explicit `Species(name, charge=...)`.
@@ -169,7 +235,14 @@ class Junction(eqx.Module):
         )
         for side, boundary in (("left", self.left), ("right", self.right)):
             if not isinstance(boundary, AbstractBoundary):
-                raise TypeError(f"Junction: {side} must be pnpjax.Bulk, Symmetry or Electrode")
+                raise TypeError(
+                    f"Junction: {side} must be pnpjax.Bulk, Symmetry, Electrode or Ohmic"
+                )
+            if isinstance(boundary, Ohmic) and isinstance(self.state, Closed):
+                raise ValueError(
+                    f"Junction: the {side} Ohmic contact exchanges every species, which a Closed "
+                    "state forbids; use Reservoir or ReferenceBulk, or an Electrode"
+                )
         known = {s.name for s in self.species} | {"E_F"}
         for k, interface in enumerate(self.interfaces):
             for name in interface.blocked:
@@ -216,6 +289,7 @@ class Junction(eqx.Module):
                 "jax.vmap over a function that constructs one, e.g. jax.vmap(make_junction)(params)"
             )
         _check_nonideal(self)
+        _check_kinetics(self)
         _check_counter_charge(self)
         _check_bulk_ends(self)
         from .._discretise.problem import validate_state
@@ -372,3 +446,43 @@ def _check_nonideal(junction: Junction):
                     f"Junction: segregation[{k}] applies to phase {name!r}, where "
                     f"{seg.species!r} is not a mobile carrier; hosts are {hosts}"
                 )
+
+
+def _check_kinetics(junction: Junction):
+    """Rate laws must name mobile carriers where they act."""
+    from .._dynamics.kinetics import resolve_species
+
+    names = tuple(s.name for s in junction.species)
+    kinds = tuple(s.kind for s in junction.species)
+
+    def mobile_in(phase, name):
+        carrier = phase.carriers.get(name)
+        return carrier is not None and carrier.mobile
+
+    for k, interface in enumerate(junction.interfaces):
+        left, right = junction.phases[k], junction.phases[k + 1]
+        for rate in interface.kinetics:
+            if not (mobile_in(left, rate.species) and mobile_in(right, rate.species)):
+                raise ValueError(
+                    f"Junction: interface {k} ({left.name}|{right.name}) has ButlerVolmer "
+                    f"kinetics for {rate.species!r}, which must be a mobile carrier of both "
+                    "phases"
+                )
+    for side, boundary, phase in (
+        ("left", junction.left, junction.phases[0]),
+        ("right", junction.right, junction.phases[-1]),
+    ):
+        for rate in getattr(boundary, "exchange", ()):
+            if not mobile_in(phase, rate.species):
+                raise ValueError(
+                    f"Junction: the {side} Electrode exchanges {rate.species!r}, which is not a "
+                    f"mobile carrier of the end phase {phase.name!r}"
+                )
+    for phase in junction.phases:
+        for rate in phase.reactions:
+            for s in resolve_species(rate, names, kinds):
+                if not mobile_in(phase, names[s]):
+                    raise ValueError(
+                        f"Phase {phase.name!r}: {type(rate).__name__} needs {names[s]!r} as a "
+                        f"mobile carrier of this phase; carriers are {list(phase.carriers)}"
+                    )

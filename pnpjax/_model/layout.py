@@ -8,7 +8,7 @@ import dataclasses
 
 import numpy as np
 
-from .junction import Electrode, Junction
+from .junction import Junction, has_fixed_potential
 from .state import Closed, ReferenceBulk, Reservoir
 
 FERMI = "E_F"
@@ -111,7 +111,7 @@ def build_layout(junction: Junction) -> Layout:
                     if mobile[p, i]:
                         potential_index[p, i] = k
     closed = _is_closed(junction.state, keys, group_of, regions, junction)
-    has_dirichlet = isinstance(junction.left, Electrode) or isinstance(junction.right, Electrode)
+    has_dirichlet = has_fixed_potential(junction.left) or has_fixed_potential(junction.right)
     layout = Layout(
         species=names,
         kinds=tuple(s.kind for s in species),

@@ -85,6 +85,9 @@ class Phase(eqx.Module):
     - `activity`: activity/statistics models for some mobile carriers (`LatticeSaturation`,
       `Bikerman`, `RegularSolution`, `FermiDirac`, `CustomActivity`); carriers not covered are
       ideal (Boltzmann). Each carrier belongs to at most one model.
+    - `reactions`: bulk rate laws acting in this phase (`MassAction`, `ShockleyReadHall`,
+      `Radiative`), used by the transport solvers. Their equilibrium constants follow from the
+      carriers' μ° and densities, so they never shift the equilibrium.
     """
 
     name: str = eqx.field(static=True)
@@ -93,6 +96,7 @@ class Phase(eqx.Module):
     carriers: dict[str, Carrier]
     background_charge: Array
     activity: tuple[AbstractActivity, ...]
+    reactions: tuple
 
     def __init__(
         self,
@@ -103,6 +107,7 @@ class Phase(eqx.Module):
         thickness: ScalarLike | None = None,
         background_charge: ScalarLike = 0.0,
         activity=(),
+        reactions=(),
     ):
         if not isinstance(name, str) or not name:
             raise ValueError(f"Phase name must be a non-empty string, got {name!r}")
@@ -119,6 +124,7 @@ class Phase(eqx.Module):
         self.carriers = dict(carriers)
         self.background_charge = as_float(background_charge)
         self.activity = _activity_models(name, carriers, activity)
+        self.reactions = _rate_laws(name, carriers, reactions)
 
     def __check_init__(self):
         check(
@@ -180,3 +186,18 @@ def _activity_models(name: str, carriers: dict, activity) -> tuple[AbstractActiv
                         f"{species!r}; use LatticeSaturation for ions on a finite lattice"
                     )
     return activity
+
+
+def _rate_laws(name: str, carriers: dict, reactions) -> tuple:
+    from .._dynamics.kinetics import AbstractRate
+
+    if isinstance(reactions, AbstractRate):
+        reactions = (reactions,)
+    reactions = tuple(reactions)
+    for rate in reactions:
+        if not isinstance(rate, AbstractRate):
+            raise TypeError(
+                f"Phase {name!r}: reactions must be rate laws (pnpjax.MassAction, "
+                f"ShockleyReadHall, Radiative), got {type(rate)}"
+            )
+    return reactions

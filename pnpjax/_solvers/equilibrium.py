@@ -3,10 +3,11 @@
 import equinox as eqx
 import jax.numpy as jnp
 
+from .._custom_types import concrete
 from .._discretise.poisson import initial_guess, split
 from .._discretise.problem import build_problem
 from .._mesh import Mesh
-from .._model.junction import Junction
+from .._model.junction import Junction, Ohmic
 from .._results import EquilibriumSolution, make_solution, richardson
 from .newton import MAX_STEPS_REACHED, NONFINITE, Newton, implicit_solve
 
@@ -52,6 +53,15 @@ def solve_equilibrium(
     """
     if not isinstance(junction, Junction):
         raise TypeError(f"solve_equilibrium: expected a pnpjax.Junction, got {type(junction)}")
+    for side, boundary in (("left", junction.left), ("right", junction.right)):
+        bias = (
+            concrete(getattr(boundary, "potential", None)) if isinstance(boundary, Ohmic) else None
+        )
+        if bias is not None and bias != 0:
+            raise ValueError(
+                f"solve_equilibrium: the {side} Ohmic contact is biased ({float(bias):.4g} V), "
+                "which drives a current; use solve_steady_state (or Ohmic(potential=0.0))"
+            )
     if mesh is None:
         mesh = Mesh.auto(junction)
     return _solve(junction, mesh, solver, throw, extrapolate)

@@ -1,0 +1,460 @@
+"""The Poisson–Nernst–Planck system as a differential–algebraic equation $M\\dot y = f(t, y)$.
+
+Per node j the unknowns are $[u_j, y_{1j}, ..., y_{Kj}]$ (see `system.py`). The rows are
+
+- **continuity** of each channel on the box of node j (differential, M = 1):
+  $V_js_k\\dot y_{kj} = J_{k,j-1/2} - J_{k,j+1/2} + \\sum_r \\nu_{kr} r_r V + $ interfacial
+  and electrode transfer;
+- **Gauss's law** on the box (algebraic, M = 0): $F_{j+1/2} - F_{j-1/2} = Q_j$ with
+  $F = \\varepsilon_rA(u_j - u_{j+1})/h$ and Q the box charge (mobile, fixed and surface);
+- at a contact that fixes φ: $u = u_\\text{contact}(t)$; at an ohmic contact also every channel at
+  its bulk value; at a galvanostatic right contact the displacement-current balance of the last
+  cell, $\\dot F_{N-3/2} = I(t) - \\sum_i z_iJ_{i,N-3/2}$ (differential).
+
+PNP is a DAE of index 1: φ has no time derivative and follows the charge instantaneously. The
+fluxes are Scharfetter–Gummel fluxes generalised to non-ideal activity by carrying the excess
+chemical potential $\\ln\\gamma$ (and segregation energies) in the drift term,
+
+$$J = \\frac{D A}{h}\\left[B(\\Delta)c_j - B(-\\Delta)c_{j+1}\\right],\\qquad
+  \\Delta = z(u_{j+1} - u_j) + \\ln\\gamma_{j+1} - \\ln\\gamma_j + \\Delta G_{j+1} - \\Delta G_j,$$
+
+with the Bernoulli function $B(x) = x/(e^x - 1)$. The flux vanishes exactly at equilibrium, for
+any potential drop per cell.
+
+**References:** D. L. Scharfetter and H. K. Gummel, *IEEE Trans. Electron Devices* 16, 64
+(1969); M. Bessemoulin-Chatard, *Numer. Math.* 121, 637 (2012) (SG for nonlinear diffusion);
+S. Selberherr, *Analysis and Simulation of Semiconductor Devices*, Springer (1984), ch. 6.
+"""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from .._discretise.poisson import EXPONENT_CLIP
+from .kinetics import MassAction, Radiative, ShockleyReadHall
+from .system import INSULATING, OHMIC, TransportSystem
+
+TINY = 1e-300
+
+
+def bernoulli(x):
+    """$B(x) = x/(e^x - 1)$ without cancellation or NaN: a Taylor series near 0, `x/expm1(x)`
+    elsewhere (B(x) → −x for x → −∞, x e^{−x} → 0 for x → +∞). Safe for gradients."""
+    small = jnp.abs(x) < 1e-3
+    x_safe = jnp.where(small, 1.0, x)
+    series = 1.0 - x / 2.0 + x**2 / 12.0 - x**4 / 720.0
+    return jnp.where(small, series, x_safe / jnp.expm1(x_safe))
+
+
+def split(system: TransportSystem, y):
+    """`(u [n], y_channels [n, K])` from a flat state."""
+    y = y.reshape(system.n_nodes, system.block)
+    return y[:, 0], y[:, 1:]
+
+
+def amounts(system: TransportSystem, yc):
+    """Scaled amounts $\\hat n$ `[n, K]` of every channel in every box."""
+    return yc * system.scale * system.volume[:, None]
+
+
+def _phase_rows(system: TransportSystem, side: int) -> np.ndarray:
+    phases = system.problem.left_phase if side == 0 else system.problem.right_phase
+    return np.maximum(phases, 0)
+
+
+def _log_weight(system: TransportSystem, side: int):
+    """ln(N e^{−μ°/kT − ΔG/kT}) `[n, S]` of each half box: the ideal concentration at η = zu."""
+    problem = system.problem
+    phases = _phase_rows(system, side)
+    shift = problem.shift_left if side == 0 else problem.shift_right
+    return problem.ln_density[phases] - problem.energy[phases] - shift
+
+
+def log_gamma(system: TransportSystem, side: int, c):
+    """ln γ `[n, S]` of the half boxes on `side` at scaled concentrations `c` (0 if ideal)."""
+    problem = system.problem
+    layout = problem.layout
+    phases = _phase_rows(system, side)
+    out = jnp.zeros_like(c)
+    ln_c_ref = jnp.log(problem.c_ref)
+    for p, models in enumerate(problem.activities):
+        rows = phases == p
+        if not models or not rows.any():
+            continue
+        for model in models:
+            cols = np.array([layout.species.index(name) for name in model.species])
+            c_si = jnp.maximum(c[:, cols], TINY) * problem.c_ref
+            ln_n = problem.ln_density[p, cols] + ln_c_ref
+            sub = jax.vmap(
+                lambda ci, ln_n=ln_n, model=model: model.log_gamma(ci, ln_n, problem.kT)
+            )(c_si)
+            out = out.at[:, cols].set(jnp.where(rows[:, None], sub, out[:, cols]))
+    return out
+
+
+def _nonideal_species(system: TransportSystem) -> np.ndarray:
+    """`[n_phases, S]`: species covered by an activity model in each phase."""
+    layout = system.problem.layout
+    covered = np.zeros(layout.mobile.shape, bool)
+    for p, models in enumerate(system.problem.activities):
+        for model in models:
+            for name in model.species:
+                covered[p, layout.species.index(name)] = True
+    return covered
+
+
+def half_box_concentrations(system: TransportSystem, yc):
+    """Scaled concentrations `(c_left, c_right)`, each `[n, S]`, of the two half boxes of
+    every node. A channel owning both half boxes of an interface node splits its amount between
+    them in local equilibrium (equal electrochemical potential), which for ideal species is
+    $c^+/c^- = N^+e^{-\\mu^{\\circ+}/kT}/(N^-e^{-\\mu^{\\circ-}/kT})$ whatever φ."""
+    problem = system.problem
+    ch = system.channels
+    n, n_s = problem.n_nodes, problem.layout.n_species
+    amount = amounts(system, yc)
+    v_l, v_r = problem.vol_left, problem.vol_right
+    w_l, w_r = _log_weight(system, 0), _log_weight(system, 1)
+    c_left = jnp.zeros((n, n_s))
+    c_right = jnp.zeros((n, n_s))
+    split_nodes = []
+    for k in range(ch.count):
+        s = ch.species[k]
+        both = ch.left[k] & ch.right[k]
+        only_l = ch.left[k] & ~ch.right[k]
+        only_r = ch.right[k] & ~ch.left[k]
+        ratio = jnp.exp(jnp.clip(w_r[:, s] - w_l[:, s], -EXPONENT_CLIP, EXPONENT_CLIP))
+        ratio = jnp.where(both, ratio, 1.0)
+        denominator = jnp.where(both, v_l + ratio * v_r, jnp.where(only_l, v_l, v_r))
+        c_minus = amount[:, k] / jnp.where(denominator > 0, denominator, 1.0)
+        cl = jnp.where(both | only_l, c_minus, 0.0)
+        cr = jnp.where(both, ratio * c_minus, jnp.where(only_r, c_minus, 0.0))
+        c_left = c_left.at[:, s].add(cl)
+        c_right = c_right.at[:, s].add(cr)
+        split_nodes.append(both & (problem.left_phase != problem.right_phase))
+    covered = _nonideal_species(system)
+    interface = np.zeros(n, bool)
+    for k in range(ch.count):
+        s = ch.species[k]
+        nonideal = covered[_phase_rows(system, 0), s] | covered[_phase_rows(system, 1), s]
+        interface |= split_nodes[k] & nonideal
+    if interface.any():
+        c_left, c_right = _nonideal_split(system, amount, c_left, c_right, np.nonzero(interface)[0])
+    return c_left, c_right
+
+
+def _nonideal_split(system: TransportSystem, amount, c_left, c_right, nodes):
+    """Local equilibrium across an interface node when activity models act: find the fraction
+    θ_k of each splitting channel's amount in the left half box such that
+    $\\ln(c^-\\gamma^-) - w^- = \\ln(c^+\\gamma^+) - w^+$, by Newton on logit θ (a few nodes
+    only; unrolled so that derivatives follow)."""
+    problem = system.problem
+    ch = system.channels
+    v_l, v_r = problem.vol_left, problem.vol_right
+    w_l, w_r = _log_weight(system, 0), _log_weight(system, 1)
+    for j in nodes:
+        ks = [k for k in range(ch.count) if ch.left[k, j] and ch.right[k, j]]
+        sp = np.array([ch.species[k] for k in ks])
+        n_k = amount[j, np.array(ks)]
+        sub = _SubSystem(system, j)
+
+        def mismatch(logit, j=j, sp=sp, n_k=n_k, sub=sub, c_left=c_left, c_right=c_right):
+            theta = jax.nn.sigmoid(logit)
+            cl = c_left[j].at[sp].set(n_k * theta / v_l[j])
+            cr = c_right[j].at[sp].set(n_k * (1 - theta) / v_r[j])
+            gl = sub.log_gamma(0, cl)
+            gr = sub.log_gamma(1, cr)
+            eta_l = jnp.log(jnp.maximum(cl[sp], TINY)) + gl[sp] - w_l[j, sp]
+            eta_r = jnp.log(jnp.maximum(cr[sp], TINY)) + gr[sp] - w_r[j, sp]
+            return eta_l - eta_r
+
+        theta0 = v_l[j] / (v_l[j] + v_r[j] * jnp.exp(w_r[j, sp] - w_l[j, sp]))
+        logit = jnp.log(theta0) - jnp.log1p(-theta0)
+        for _ in range(30):
+            f, jac = mismatch(logit), jax.jacfwd(mismatch)(logit)
+            step = jnp.linalg.solve(jac, -f)
+            logit = logit + jnp.clip(step, -5.0, 5.0)
+        theta = jax.nn.sigmoid(logit)
+        c_left = c_left.at[j, sp].set(n_k * theta / v_l[j])
+        c_right = c_right.at[j, sp].set(n_k * (1 - theta) / v_r[j])
+    return c_left, c_right
+
+
+class _SubSystem:
+    """ln γ of the two half boxes of one node."""
+
+    def __init__(self, system: TransportSystem, node: int):
+        self.system, self.node = system, node
+
+    def log_gamma(self, side: int, c):
+        problem = self.system.problem
+        layout = problem.layout
+        phases = problem.left_phase if side == 0 else problem.right_phase
+        p = int(max(phases[self.node], 0))
+        out = jnp.zeros_like(c)
+        for model in problem.activities[p]:
+            cols = np.array([layout.species.index(name) for name in model.species])
+            ln_n = problem.ln_density[p, cols] + jnp.log(problem.c_ref)
+            c_si = jnp.maximum(c[cols], TINY) * problem.c_ref
+            out = out.at[cols].set(model.log_gamma(c_si, ln_n, problem.kT))
+        return out
+
+
+def edge_fluxes(system: TransportSystem, u, c_left, c_right, g_left, g_right):
+    """Scharfetter–Gummel particle flows `[n−1, S]` through every cell (scaled, +x positive),
+    area included."""
+    problem = system.problem
+    z = problem.layout.z
+    a, b = c_right[:-1], c_left[1:]
+    delta = (
+        z * (u[1:] - u[:-1])[:, None]
+        + (g_left[1:] - g_right[:-1])
+        + (problem.shift_left[1:] - problem.shift_right[:-1])
+    )
+    d = system.diffusivity[system.problem.edge_phase]
+    return d * system.face[:, None] * (bernoulli(delta) * a - bernoulli(-delta) * b)
+
+
+def _reaction_rates(system: TransportSystem, side: int, c, g):
+    """Net production `[n, S]` (scaled, per volume and time) of the bulk rate laws in the half
+    boxes on `side`."""
+    problem = system.problem
+    layout = problem.layout
+    phases = _phase_rows(system, side)
+    exists = (problem.left_phase if side == 0 else problem.right_phase) >= 0
+    weight = _log_weight(system, side)
+    t0, c_ref = system.time_scale, problem.c_ref
+    out = jnp.zeros_like(c)
+    for p, rate, stoich in system.reactions:
+        rows = (phases == p) & exists
+        if not rows.any():
+            continue
+        activity = jnp.maximum(c, 0.0) * jnp.exp(g)
+        if isinstance(rate, MassAction):
+            n_reactants = sum(-nu for _, nu in stoich if nu < 0)
+            forward = jnp.ones(c.shape[0])
+            backward = jnp.ones(c.shape[0])
+            log_k = jnp.zeros(c.shape[0])
+            for s, nu in stoich:
+                log_k = log_k + nu * weight[:, s]
+                if nu < 0:
+                    forward = forward * activity[:, s] ** (-nu)
+                else:
+                    backward = backward * activity[:, s] ** nu
+            k_f = rate.rate_constant * t0 * c_ref ** (n_reactants - 1)
+            r = k_f * (
+                forward - backward * jnp.exp(-jnp.clip(log_k, -EXPONENT_CLIP, EXPONENT_CLIP))
+            )
+        else:
+            e = layout.kinds.index("electron")
+            h = layout.kinds.index("hole")
+            n_c, p_c = c[:, e], c[:, h]
+            ni2 = jnp.exp(weight[:, e] + weight[:, h])
+            excess = n_c * p_c - ni2 * jnp.exp(-(g[:, e] + g[:, h]))
+            if isinstance(rate, ShockleyReadHall):
+                ni = jnp.sqrt(ni2)
+                level = rate.trap_level / problem.kT
+                n1, p1 = ni * jnp.exp(level), ni * jnp.exp(-level)
+                tau_n, tau_p = rate.tau_n / t0, rate.tau_p / t0
+                r = excess / (tau_p * (n_c + n1) + tau_n * (p_c + p1))
+            elif isinstance(rate, Radiative):
+                r = rate.coefficient * c_ref * t0 * excess
+            else:  # pragma: no cover - resolve_species accepts only these
+                raise TypeError(f"unknown rate law {type(rate)}")
+        for s, nu in stoich:
+            out = out.at[:, s].add(jnp.where(rows, nu * r, 0.0))
+    return out
+
+
+def _eta(system: TransportSystem, side: int, c, g, u):
+    """Electrochemical potential η = ln(cγ/N) + μ°/kT + ΔG/kT + zu (k_BT) `[n, S]`."""
+    z = system.problem.layout.z
+    return jnp.log(jnp.maximum(c, TINY)) + g - _log_weight(system, side) + z * u[:, None]
+
+
+def contact_potential(system: TransportSystem, t):
+    """φ (k_BT/e) imposed at the left and right contacts at scaled time t."""
+    u = system.u_contact
+    if system.drive.kind == "voltage":
+        bias = system.drive.waveform(t * system.time_scale) / system.problem.kT
+        u = u.at[1].add(bias)
+    return u
+
+
+def contact_rate(system: TransportSystem, t):
+    """d/dt of the contact potentials (k_BT/e per scaled time)."""
+    rate = jnp.zeros(2)
+    if system.drive.kind == "voltage":
+        slope = system.drive.waveform.derivative(t * system.time_scale)
+        rate = rate.at[1].set(slope * system.time_scale / system.problem.kT)
+    return rate
+
+
+def applied_current(system: TransportSystem, t):
+    """Galvanostatic current (scaled) at scaled time t."""
+    return system.drive.waveform(t * system.time_scale) / system.current_scale
+
+
+def local_state(system: TransportSystem, y):
+    """Everything the rows need: `(u, yc, c_left, c_right, lnγ_left, lnγ_right)`."""
+    u, yc = split(system, y)
+    c_left, c_right = half_box_concentrations(system, yc)
+    g_left = log_gamma(system, 0, c_left)
+    g_right = log_gamma(system, 1, c_right)
+    return u, yc, c_left, c_right, g_left, g_right
+
+
+def channel_rates(system: TransportSystem, t, state):
+    """`(d n̂/dt [n, K], particle flows [n−1, S], transfer flows)` of every channel (scaled)."""
+    problem = system.problem
+    ch = system.channels
+    u, yc, c_left, c_right, g_left, g_right = state
+    flows = edge_fluxes(system, u, c_left, c_right, g_left, g_right)
+    zero = jnp.zeros((1, ch.count))
+    per_channel = jnp.where(ch.edges.T, flows[:, ch.species], 0.0)
+    rate = jnp.concatenate([zero, per_channel]) - jnp.concatenate([per_channel, zero])
+    if system.reactions:
+        for side, c, g, volume, owner in (
+            (0, c_left, g_left, problem.vol_left, ch.left),
+            (1, c_right, g_right, problem.vol_right, ch.right),
+        ):
+            production = _reaction_rates(system, side, c, g)
+            rate = rate + jnp.where(owner.T, production[:, ch.species] * volume[:, None], 0.0)
+    transfer = []
+    bias = contact_potential(system, t) - system.u_contact
+    for tr in system.transfers:
+        j = tr.node
+        if tr.source >= 0:
+            eta_src = _eta(system, 0, c_left, g_left, u)[j, tr.species]
+            eta_dst = _eta(system, 1, c_right, g_right, u)[j, tr.species]
+        else:
+            side = 1 if tr.side == 0 else 0
+            c, g = (c_right, g_right) if side == 1 else (c_left, g_left)
+            eta_dst = _eta(system, side, c, g, u)[j, tr.species]
+            z = problem.layout.z[tr.species]
+            if tr.explicit_reservoir:
+                eta_src = tr.reservoir + z * contact_potential(system, t)[tr.side]
+            else:
+                eta_src = tr.reservoir + z * bias[tr.side]
+        delta = jnp.clip(eta_src - eta_dst, -EXPONENT_CLIP, EXPONENT_CLIP)
+        alpha = tr.symmetry
+        flow = (
+            tr.rate
+            * problem.node_area[j]
+            * (jnp.exp(alpha * delta) - jnp.exp(-(1 - alpha) * delta))
+        )
+        if tr.source >= 0:
+            rate = rate.at[j, tr.source].add(-flow)
+        rate = rate.at[j, tr.target].add(flow)
+        transfer.append(flow)
+    return rate, flows, jnp.stack(transfer) if transfer else jnp.zeros((0,))
+
+
+def box_charge(system: TransportSystem, yc):
+    """Scaled charge of every box `[n]`: mobile channels, frozen carriers, background, σ."""
+    problem = system.problem
+    z = problem.layout.z
+    charge = problem.sigma_node + amounts(system, yc) @ z[system.channels.species]
+    for phases, volume in (
+        (problem.left_phase, problem.vol_left),
+        (problem.right_phase, problem.vol_right),
+    ):
+        p = np.maximum(phases, 0)
+        fixed = problem.frozen[p] @ z + problem.background[p]
+        charge = charge + volume * jnp.where(phases >= 0, fixed, 0.0)
+    return charge
+
+
+def displacement(system: TransportSystem, u):
+    """$F = \\varepsilon_rA(u_j - u_{j+1})/h$ `[n−1]`, the scaled displacement flow of each cell."""
+    return system.problem.conductance * (u[:-1] - u[1:])
+
+
+def rows(system: TransportSystem, t, y):
+    """$f(t, y)$ `[n·(1+K)]`: time derivatives of the differential rows (normalised amounts; the
+    galvanostatic displacement of the last cell) and residuals of the algebraic ones."""
+    problem = system.problem
+    ch = system.channels
+    state = local_state(system, y)
+    u, yc = state[0], state[1]
+    rate, flows, _ = channel_rates(system, t, state)
+    present = (ch.left | ch.right).T
+    # a slot whose channel is absent from the node is the algebraic row y = 0
+    species_rows = jnp.where(present, rate / (system.scale * system.volume[:, None]), yc)
+    flux = displacement(system, u)
+    zero = jnp.zeros((1,))
+    poisson = jnp.concatenate([flux, zero]) - jnp.concatenate([zero, flux]) - box_charge(system, yc)
+    target = contact_potential(system, t)
+    n = problem.n_nodes
+    for side, node in ((0, 0), (1, n - 1)):
+        kind = system.contacts[side]
+        if kind == INSULATING:
+            continue
+        if side == 1 and system.drive.kind == "current":
+            z = problem.layout.z
+            poisson = poisson.at[node].set(applied_current(system, t) - flows[-1] @ z)
+        else:
+            poisson = poisson.at[node].set(u[node] - target[side])
+        if kind == OHMIC:
+            fixed = yc[node] - system.y_contact[side]
+            species_rows = species_rows.at[node].set(jnp.where(present[node], fixed, 0.0))
+    if system.gauge:
+        poisson = poisson.at[0].set(u[0] - system.u_gauge)
+    return jnp.concatenate([poisson[:, None], species_rows], axis=1).reshape(-1)
+
+
+def mass_blocks(system: TransportSystem):
+    """The mass matrix M as `(lower, diag)` blocks `[n, B, B]` (upper blocks are zero): 1 on the
+    continuity rows of present, non-contact channels; the galvanostatic row's
+    $C(\\dot u_{N-2} - \\dot u_{N-1})$; 0 elsewhere."""
+    problem = system.problem
+    n, b = problem.n_nodes, system.block
+    mask = differential_mask(system).reshape(n, b)
+    diag = np.zeros((n, b, b))
+    diag[:, np.arange(1, b), np.arange(1, b)] = mask[:, 1:]
+    diag = jnp.asarray(diag)
+    lower = jnp.zeros((n, b, b))
+    if system.drive.kind == "current":
+        c_last = problem.conductance[-1]
+        lower = lower.at[n - 1, 0, 0].set(c_last)
+        diag = diag.at[n - 1, 0, 0].set(-c_last)
+    return lower, diag
+
+
+def differential_mask(system: TransportSystem) -> np.ndarray:
+    """Rows with a time derivative (`[n·B]` bool): continuity of present channels away from
+    ohmic contacts, and the galvanostatic row."""
+    problem = system.problem
+    ch = system.channels
+    n, b = problem.n_nodes, system.block
+    mask = np.zeros((n, b), bool)
+    mask[:, 1:] = (ch.left | ch.right).T
+    for side, node in ((0, 0), (1, n - 1)):
+        if system.contacts[side] == OHMIC:
+            mask[node, 1:] = False
+    if system.drive.kind == "current":
+        mask[n - 1, 0] = True
+    return mask.reshape(-1)
+
+
+def terminal_current(system: TransportSystem, t, y, flows=None):
+    """Total current (scaled) through the device, uniform in x: with both ends at fixed
+    potential $I = [\\sum_e (\\sum_i z_iJ_{ie})/C_e - \\tfrac{d}{dt}(u_N - u_0)]/\\sum_e C_e^{-1}$;
+    the applied current when galvanostatic; 0 with an insulating end."""
+    problem = system.problem
+    z = problem.layout.z
+    if system.drive.kind == "current":
+        return applied_current(system, t)
+    if INSULATING in system.contacts:
+        return jnp.zeros(())
+    if flows is None:
+        state = local_state(system, y)
+        flows = edge_fluxes(system, *_flux_args(state))
+    inverse = 1.0 / problem.conductance
+    particle = flows @ z
+    rate = contact_rate(system, t)
+    return (inverse @ particle - (rate[1] - rate[0])) / inverse.sum()
+
+
+def _flux_args(state):
+    u, _, c_left, c_right, g_left, g_right = state
+    return u, c_left, c_right, g_left, g_right

@@ -1,0 +1,136 @@
+"""Transport solutions in SI units: profiles, terminal currents and stored charge."""
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jaxtyping import Array, Float, Int
+
+from .._constants import ELEMENTARY_CHARGE
+from .._discretise.geometry import dimension
+from .._results import _profile_entries
+from . import residual
+from .system import TransportSystem
+
+
+class TransportSolution(eqx.Module):
+    """Profiles and currents of a transient or steady state (SI units), at `t` (s).
+
+    Profiles are given on `x` (m): the mesh nodes with every interface node listed twice (left
+    phase, then right phase), as in `EquilibriumSolution`.
+
+    **Fields** (leading axis: time; a steady state has one time):
+
+    - `t` (s), `x` (m), `phase` (index of each entry), `phi` `[t, x]` (V),
+      `concentration` `[t, species, x]` (m^-3).
+    - `current` `[t]` (A/m^2 in planar geometry; A/m cylindrical; A spherical): total current,
+      uniform in x, positive in +x (conventional current flowing left → right inside).
+    - `ionic_current`, `electronic_current`, `displacement_current` `[t]`: its parts at the left
+      contact (at the first cell of the mesh).
+    - `voltage` `[t]` (V): φ(right end) − φ(left end) minus its equilibrium value (the applied
+      bias; for a galvanostatic or open-circuit run, the response).
+    - `electrode_charge` `[t, 2]` (C/m^2): charge on the left and right end faces (an
+      electrode's surface charge; 0 at insulating ends).
+    - `amounts` `[t, channel]` (m^-2 planar): amount of each channel, keyed by `channels`.
+    - `state` `[t, n·B]`: the non-dimensional unknowns (pass `state[-1]` as `initial=` to
+      continue on the same mesh).
+    - `result` (0 = success), `steps` (accepted steps or Newton iterations).
+    """
+
+    species: tuple[str, ...] = eqx.field(static=True)
+    channels: tuple[str, ...] = eqx.field(static=True)
+    t: Float[Array, " t"]
+    x: Float[Array, " m"]
+    phase: Int[Array, " m"]
+    phi: Float[Array, "t m"]
+    concentration: Float[Array, "t s m"]
+    current: Float[Array, " t"]
+    ionic_current: Float[Array, " t"]
+    electronic_current: Float[Array, " t"]
+    displacement_current: Float[Array, " t"]
+    voltage: Float[Array, " t"]
+    electrode_charge: Float[Array, "t 2"]
+    amounts: Float[Array, "t k"]
+    state: Float[Array, "t nb"]
+    result: Int[Array, ""]
+    steps: Int[Array, ""]
+
+    @property
+    def converged(self):
+        """True where the solve succeeded."""
+        return self.result == 0
+
+    def concentration_of(self, species: str) -> Float[Array, "t m"]:
+        """Concentration (m^-3) of one species `[t, x]`."""
+        if species not in self.species:
+            raise KeyError(f"unknown species {species!r}; known: {list(self.species)}")
+        return self.concentration[..., self.species.index(species), :]
+
+    def amount_of(self, channel: str) -> Float[Array, " t"]:
+        """Amount of one channel (m^-2 planar) over time; keys as in `channels`."""
+        if channel not in self.channels:
+            raise KeyError(f"unknown channel {channel!r}; known: {list(self.channels)}")
+        return self.amounts[..., self.channels.index(channel)]
+
+
+def _snapshot(system: TransportSystem, t, y):
+    """SI quantities of one state at scaled time t."""
+    problem = system.problem
+    layout = problem.layout
+    kT, c_ref, L0 = problem.kT, problem.c_ref, problem.length_scale
+    state = residual.local_state(system, y)
+    u, yc, c_left, c_right = state[0], state[1], state[2], state[3]
+    nodes, sides = _profile_entries(problem)
+    use_left = sides == 0
+    c_entry = jnp.where(use_left[:, None], c_left[nodes], c_right[nodes]) * c_ref
+    flows = residual.edge_fluxes(system, *residual._flux_args(state))
+    current = residual.terminal_current(system, t, y, flows)
+    electronic = np.array([k in ("electron", "hole") for k in layout.kinds])
+    particle = flows[0] * layout.z
+    ionic = jnp.where(electronic, 0.0, particle).sum()
+    electron = jnp.where(electronic, particle, 0.0).sum()
+    charge_scale = ELEMENTARY_CHARGE * c_ref * L0
+    displacement = residual.displacement(system, u)
+    charge = residual.box_charge(system, yc)
+    left_face = (displacement[0] - charge[0]) / problem.node_area[0]
+    right_face = -(displacement[-1] + charge[-1]) / problem.node_area[-1]
+    d = dimension(problem.geometry)
+    amount = residual.amounts(system, yc).sum(axis=0) * c_ref * L0**d
+    return dict(
+        phi=u[nodes] * kT,
+        concentration=c_entry.T,
+        current=current * system.current_scale,
+        ionic_current=ionic * system.current_scale,
+        electronic_current=electron * system.current_scale,
+        displacement_current=(current - ionic - electron) * system.current_scale,
+        voltage=(u[-1] - u[0]) * kT,
+        electrode_charge=jnp.stack([left_face, right_face]) * charge_scale,
+        amounts=amount,
+    )
+
+
+def make_solution(system: TransportSystem, ts, ys, reference_voltage, result, steps):
+    """A `TransportSolution` from scaled times `ts` and states `ys` `[t, n·B]`."""
+    problem = system.problem
+    nodes, sides = _profile_entries(problem)
+    entry_phase = np.where(sides == 0, problem.left_phase[nodes], problem.right_phase[nodes])
+    snap = jax.vmap(lambda t, y: _snapshot(system, t, y))(ts, ys)
+    return TransportSolution(
+        species=problem.layout.species,
+        channels=system.channels.labels,
+        t=ts * system.time_scale,
+        x=problem.x[nodes] * problem.length_scale,
+        phase=jnp.asarray(entry_phase),
+        phi=snap["phi"],
+        concentration=snap["concentration"],
+        current=snap["current"],
+        ionic_current=snap["ionic_current"],
+        electronic_current=snap["electronic_current"],
+        displacement_current=snap["displacement_current"],
+        voltage=snap["voltage"] - reference_voltage,
+        electrode_charge=snap["electrode_charge"],
+        amounts=snap["amounts"],
+        state=ys,
+        result=jnp.asarray(result),
+        steps=jnp.asarray(steps),
+    )

@@ -1,0 +1,268 @@
+"""Steady states under bias (VALIDATION.md item 12), interface kinetics and bulk reactions."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+import scipy.optimize
+
+import pnpjax as pj
+
+E = 1.602176634e-19
+T = 300.0
+KT = 1.380649e-23 * T / E
+NC, NV, EG = 2.8e25, 1.04e25, 1.12
+DN, DP = 3.6e-3, 1.2e-3
+DOPING = 1e22
+
+
+def silicon(name, background, thickness, tau=None):
+    carriers = {
+        "e'": pj.Carrier(EG, NC, diffusivity=DN),
+        "h^•": pj.Carrier(0.0, NV, diffusivity=DP),
+    }
+    reactions = (pj.ShockleyReadHall(tau, tau),) if tau is not None else ()
+    return pj.Phase(
+        name,
+        eps_r=11.7,
+        carriers=carriers,
+        thickness=thickness,
+        background_charge=background,
+        reactions=reactions,
+    )
+
+
+@pytest.fixture(scope="module")
+def diode():
+    """An abrupt Si pn diode, 1e22 m^-3 each side. SRH (τ = 100 ns, diffusion lengths 19 and
+    11 µm) acts only in the quasi-neutral regions: the ideal-diode assumption."""
+    tau = 1e-7
+    phases = [
+        silicon("n", DOPING, 150e-6, tau),
+        silicon("n-depletion", DOPING, 0.3e-6),
+        silicon("p-depletion", -DOPING, 0.3e-6),
+        silicon("p", -DOPING, 150e-6, tau),
+    ]
+    junction = pj.Junction(
+        phases,
+        pj.ReferenceBulk("n", {"e'": DOPING}),
+        left=pj.Ohmic(),
+        right=pj.Ohmic(),
+        temperature=T,
+    )
+    mesh = pj.Mesh.auto(junction)
+    return junction, mesh, tau
+
+
+def test_zero_bias_steady_state_is_the_equilibrium(diode):
+    junction, mesh, _ = diode
+    eq = pj.solve_equilibrium(junction, mesh=mesh)
+    steady = pj.solve_steady_state(junction, voltage=0.0, mesh=mesh)
+    np.testing.assert_allclose(steady.phi[0], eq.phi, atol=1e-12)
+    np.testing.assert_allclose(steady.concentration[0], eq.concentration, rtol=1e-10)
+    ni2 = NC * NV * np.exp(-EG / KT)
+    np.testing.assert_allclose(
+        -eq.built_in_potential[1] - eq.built_in_potential[0] - eq.built_in_potential[2],
+        KT * np.log(DOPING**2 / ni2),
+        rtol=1e-6,
+    )
+
+
+def test_shockley_diode_law_and_uniform_current(diode):
+    junction, mesh, tau = diode
+    volts = jnp.array([-0.2, 0.05, 0.15, 0.25])
+    curve = pj.iv_curve(junction, volts, mesh=mesh)
+    assert int(curve.result) == 0
+    ni2 = NC * NV * np.exp(-EG / KT)
+    saturation = E * ni2 * (DP / (np.sqrt(DP * tau) * DOPING) + DN / (np.sqrt(DN * tau) * DOPING))
+    shockley = -saturation * np.expm1(np.asarray(volts) / KT)
+    # a few per cent from the 0.3 µm recombination-free margins beside the depletion layer
+    np.testing.assert_allclose(curve.current, shockley, rtol=0.02)
+    np.testing.assert_allclose(curve.voltage, volts, atol=1e-12)
+    # the total current is uniform in x: particle current of every cell
+    from pnpjax._dynamics import residual
+    from pnpjax._dynamics.transient import prepare
+
+    system, _, _ = prepare(junction, mesh, voltage=0.0)
+    staged = jax.tree_util.tree_map(lambda a: a, system)
+    state = residual.local_state(staged, curve.state[-1])
+    flows = residual.edge_fluxes(staged, *residual._flux_args(state))
+    particle = np.asarray(flows @ staged.problem.layout.z) * float(system.current_scale)
+    # in the quasi-neutral regions a majority flux is the difference of drift and diffusion
+    # terms ~1e10 times larger, so round-off (~1e-14 of those terms) sets this floor
+    np.testing.assert_allclose(particle, curve.current[-1], rtol=1e-3)
+
+
+def test_srh_recombination_current_in_the_depletion_layer():
+    """With SRH everywhere, forward current at low bias is dominated by recombination in the
+    depletion layer: ideality factor close to 2 (Sah–Noyce–Shockley)."""
+    phases = [silicon("n", DOPING, 20e-6, 1e-8), silicon("p", -DOPING, 20e-6, 1e-8)]
+    junction = pj.Junction(
+        phases,
+        pj.ReferenceBulk("n", {"e'": DOPING}),
+        left=pj.Ohmic(),
+        right=pj.Ohmic(),
+        temperature=T,
+    )
+    curve = pj.iv_curve(junction, jnp.array([0.10, 0.15]))
+    ideality = 0.05 / (KT * np.log(float(curve.current[1] / curve.current[0])))
+    assert 1.7 < ideality < 2.0
+
+
+def test_gradient_through_a_steady_state():
+    """d(current)/dτ by the implicit function theorem (forward and reverse mode) against
+    central differences. The current is a small difference of drift and diffusion fluxes in
+    the quasi-neutral regions, so the difference step must be large (1 % of τ)."""
+
+    def current(tau):
+        phases = [silicon("n", DOPING, 20e-6, tau), silicon("p", -DOPING, 20e-6, tau)]
+        cell = pj.Junction(
+            phases,
+            pj.ReferenceBulk("n", {"e'": DOPING}),
+            left=pj.Ohmic(),
+            right=pj.Ohmic(),
+            temperature=T,
+        )
+        return pj.solve_steady_state(cell, voltage=0.3, mesh=mesh).current[0]
+
+    tau = 1e-8
+    phases = [silicon("n", DOPING, 20e-6, tau), silicon("p", -DOPING, 20e-6, tau)]
+    mesh = pj.Mesh.auto(
+        pj.Junction(
+            phases,
+            pj.ReferenceBulk("n", {"e'": DOPING}),
+            left=pj.Ohmic(),
+            right=pj.Ohmic(),
+            temperature=T,
+        )
+    )
+    grad = jax.grad(current)(tau)
+    forward = jax.jvp(current, (tau,), (1.0,))[1]
+    np.testing.assert_allclose(forward, grad, rtol=1e-9)
+    h = 1e-2 * tau
+    fd = (current(tau + h) - current(tau - h)) / (2 * h)
+    np.testing.assert_allclose(grad, fd, rtol=2e-3)
+    assert float(grad) > 0  # longer lifetimes, less recombination current (I < 0 here)
+
+
+def single_ion_cell(j0_left, j0_right, j0_interface=None, length=50e-9):
+    """Li^+ conducting solid electrolyte (frozen anion background) between two Li electrodes
+    with Butler–Volmer exchange; optionally two layers with interfacial kinetics."""
+
+    def layer(name):
+        carriers = {"Li_i^•": pj.Carrier(0.0, 1e28, diffusivity=1e-12)}
+        return pj.Phase(
+            name, eps_r=20.0, carriers=carriers, thickness=length, background_charge=-1e26
+        )
+
+    phases = [layer("a")] if j0_interface is None else [layer("a"), layer("b")]
+    interfaces = None
+    if j0_interface is not None:
+        interfaces = [pj.Interface(kinetics=(pj.ButlerVolmer("Li_i^•", j0_interface),))]
+    return pj.Junction(
+        phases,
+        pj.ReferenceBulk("a", {"Li_i^•": 1e26}),
+        interfaces=interfaces,
+        left=pj.Electrode(0.0, exchange=(pj.ButlerVolmer("Li_i^•", j0_left),)),
+        right=pj.Electrode(0.0, exchange=(pj.ButlerVolmer("Li_i^•", j0_right, 0.3),)),
+        temperature=T,
+    )
+
+
+def _bv_overpotential(current, j0, alpha):
+    """η (V) with current = j0 [exp(α eη/kT) − exp(−(1−α) eη/kT)]."""
+    return scipy.optimize.brentq(
+        lambda eta: j0 * (np.exp(alpha * eta / KT) - np.exp(-(1 - alpha) * eta / KT)) - current,
+        -2.0,
+        2.0,
+        xtol=1e-15,
+    )
+
+
+@pytest.mark.parametrize("layers", [1, 2])
+def test_butler_volmer_electrodes_and_interface(layers):
+    """A single-ion conductor stays uniform, so V = IR + Σ η_BV(I): the current solves that
+    scalar equation (electrode kinetics at both ends; interfacial kinetics between layers)."""
+    j0 = (20.0, 50.0, 10.0)
+    cell = single_ion_cell(j0[0], j0[1], j0[2] if layers == 2 else None)
+    volts = 0.1
+    steady = pj.solve_steady_state(cell, voltage=volts)
+    current = -float(steady.current[0])  # positive: Li^+ flows right → left
+    sigma = E**2 * 1e26 * 1e-12 / (KT * E)
+    resistance = layers * 50e-9 / sigma
+
+    def balance(i):
+        drop = i * resistance + _bv_overpotential(i, j0[0], 0.5) + _bv_overpotential(i, j0[1], 0.3)
+        if layers == 2:
+            drop += _bv_overpotential(i, j0[2], 0.5)
+        return drop - volts
+
+    expected = scipy.optimize.brentq(balance, 1e-6, 1e3, xtol=1e-14)
+    # the closed form neglects the thin space charge the current builds at each contact
+    # (6e-4 of the current here)
+    np.testing.assert_allclose(current, expected, rtol=1e-3)
+    # Li^+ is exchanged, not conserved: the electrode fluxes carry the whole current
+    np.testing.assert_allclose(steady.ionic_current, steady.current, rtol=1e-8)
+
+
+def test_mass_action_reaction_relaxes_to_its_equilibrium_constant():
+    """Frenkel pairs 0 = Li_i^• + V_Li' created from a defect-poor start: the product
+    c_i c_v reaches K = N_i N_v e^{−(μ°_i + μ°_v)/kT} and the equilibrium is unchanged."""
+    carriers = {
+        "Li_i^•": pj.Carrier(0.3, 1e28, diffusivity=1e-14),
+        "V_Li'": pj.Carrier(0.3, 1e28, diffusivity=1e-14),
+    }
+    rate = pj.MassAction("0 = Li_i^• + V_Li'", 1e30)
+    phase = pj.Phase("c", eps_r=10.0, carriers=carriers, thickness=20e-9, reactions=(rate,))
+    k_eq = 1e56 * np.exp(-0.6 / KT)
+    junction = pj.Junction(
+        [phase],
+        pj.ReferenceBulk("c", {"Li_i^•": 1e-3 * np.sqrt(k_eq), "V_Li'": 1e-3 * np.sqrt(k_eq)}),
+        left=pj.Symmetry(),
+        right=pj.Symmetry(),
+        temperature=T,
+    )
+    sol = pj.solve_transient(junction, jnp.array([1e-6, 1.0]), initial="uniform")
+    product = sol.concentration_of("Li_i^•")[-1] * sol.concentration_of("V_Li'")[-1]
+    np.testing.assert_allclose(product, k_eq, rtol=1e-6)
+    # the pairs were generated: from 1e-3 √K to √K, uniformly over the 20 nm film
+    np.testing.assert_allclose(sol.amount_of("Li_i^•")[-1], np.sqrt(k_eq) * 20e-9, rtol=1e-6)
+
+
+def test_bad_steady_input(diode):
+    junction, mesh, _ = diode
+    with pytest.raises(TypeError, match="constant drive"):
+        pj.solve_steady_state(junction, voltage=pj.Step(0.0, 0.1, 1.0), mesh=mesh)
+    with pytest.raises(ValueError, match="1D array"):
+        pj.iv_curve(junction, jnp.zeros((2, 2)), mesh=mesh)
+    with pytest.raises(ValueError, match="biased"):
+        biased = pj.Junction(
+            junction.phases, junction.state, left=pj.Ohmic(), right=pj.Ohmic(0.1), temperature=T
+        )
+        pj.solve_equilibrium(biased, mesh=mesh)
+    with pytest.raises(ValueError, match="Closed state forbids"):
+        pj.Junction(
+            junction.phases, pj.Closed(amounts={"E_F": 0.0}), left=pj.Ohmic(), right=pj.Ohmic()
+        )
+    with pytest.raises(ValueError, match="both blocked and given"):
+        pj.Interface(blocked=("Li_i^•",), kinetics=(pj.ButlerVolmer("Li_i^•", 1.0),))
+    with pytest.raises(ValueError, match="exchange_current"):
+        pj.ButlerVolmer("Li_i^•", 0.0)
+    with pytest.raises(ValueError, match="symmetry"):
+        pj.ButlerVolmer("Li_i^•", 1.0, symmetry=1.5)
+    with pytest.raises(ValueError, match="tau_n"):
+        pj.ShockleyReadHall(-1.0, 1.0)
+    with pytest.raises(ValueError, match="not charge balanced"):
+        pj.MassAction("0 = Li_i^•", 1.0)
+    with pytest.raises(ValueError, match="not a species of the junction"):
+        bad = pj.Phase(
+            "x",
+            eps_r=5.0,
+            thickness=1e-8,
+            carriers={"Li_i^•": pj.Carrier(0.0, 1e28, diffusivity=1e-12)},
+            background_charge=-1e26,
+            reactions=(pj.ShockleyReadHall(1e-9, 1e-9),),
+        )
+        pj.Junction(
+            [bad], pj.ReferenceBulk("x", {"Li_i^•": 1e26}), left=pj.Symmetry(), right=pj.Symmetry()
+        )
