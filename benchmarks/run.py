@@ -10,6 +10,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_batch  # noqa: E402
+import bench_dynamics  # noqa: E402
 import bench_gouy_chapman  # noqa: E402
 import bench_nonideal  # noqa: E402
 
@@ -18,7 +19,9 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="small smoke run of each")
     parser.add_argument("--batch-size", type=int, default=None, help="bench_batch members")
-    parser.add_argument("--only", choices=("gouy_chapman", "batch", "nonideal"), default=None)
+    parser.add_argument(
+        "--only", choices=("gouy_chapman", "batch", "nonideal", "dynamics"), default=None
+    )
     args = parser.parse_args(argv)
     quick = ["--quick"] if args.quick else []
     if args.only in (None, "gouy_chapman"):
@@ -30,6 +33,9 @@ def main(argv=None) -> None:
         print()
     if args.only in (None, "nonideal"):
         bench_nonideal.main(quick)
+        print()
+    if args.only in (None, "dynamics"):
+        bench_dynamics.main(quick)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
-"""Measured errors against the closed forms of VALIDATION.md items 1–9 (the README's table).
+"""Measured errors against the closed forms of VALIDATION.md items 1–12 (the README's table).
 
-Run: `python benchmarks/validation.py` — prints a markdown table and writes
+Run: `python benchmarks/validation.py [--only dynamics]` — prints a markdown table and writes
 `benchmarks/results/validation.json`. Meshes are those of the unit tests (`Mesh.auto` with 40
 nodes per local screening length, growth 1.02, refined once) unless stated.
 """
@@ -394,9 +394,153 @@ def defect_chemistry():
     }
 
 
+def _binary(thickness, d=1e-12):
+    species = [pj.Species("A+", charge=1), pj.Species("B-", charge=-1)]
+    carriers = {
+        "A+": pj.Carrier(0.0, 1e28, diffusivity=d),
+        "B-": pj.Carrier(0.0, 1e28, diffusivity=d),
+    }
+    return pj.Phase("el", eps_r=EPS_R, carriers=carriers, thickness=thickness), species
+
+
+def blocking_charging():
+    """Items 10–11: a blocking cell (200 nm) under a 10 mV step over 14 decades of time."""
+    import jax.numpy as jnp
+
+    length, d = 200e-9, 1e-12
+    phase, species = _binary(length, d)
+    junction = pj.Junction(
+        [phase],
+        pj.ReferenceBulk("el", {"A+": C0, "B-": C0}),
+        left=pj.Electrode(0.0),
+        right=pj.Electrode(0.0),
+        species=species,
+        temperature=T,
+    )
+    mesh = pj.Mesh.auto(junction)
+    sol = pj.solve_transient(junction, jnp.logspace(-12, 2, 57), voltage=0.01, mesh=mesh)
+    amounts = np.asarray(sol.amounts)
+    tau = LAM * length / (2 * d)
+    t, current = np.asarray(sol.t), -np.asarray(sol.current)
+    window = (t > 0.5 * tau) & (t < 4 * tau)
+    fitted = -1 / np.polyfit(t[window], np.log(current[window]), 1)[0]
+    charge = float(sol.electrode_charge[-1, 1])
+    closed = pj.Junction(
+        [phase],
+        pj.Closed(amounts={"A+": sol.amount_of("A+")[-1], "B-": sol.amount_of("B-")[-1]}),
+        left=pj.Electrode(0.0),
+        right=pj.Electrode(0.01),
+        species=species,
+        temperature=T,
+    )
+    eq = pj.solve_equilibrium(closed, mesh=mesh)
+    return {
+        "amount of every species conserved over 14 decades (rel)": float(
+            np.max(np.abs(amounts / amounts[0] - 1))
+        ),
+        "end state = Poisson–Boltzmann equilibrium, c (max rel)": float(
+            np.max(np.abs(np.asarray(sol.concentration[-1]) / np.asarray(eq.concentration) - 1))
+        ),
+        "RC time τ_c = λL/(2D), fitted (rel)": abs(fitted / tau - 1),
+        "stored charge = ε/(2λ)·V (rel)": abs(charge / (EPS_R * EPS0 / (2 * LAM) * 0.01) - 1),
+    }
+
+
+def debye_time():
+    """Item 11: a charge perturbation cos(πx/L) decays at D(κ² + k²) (equal D)."""
+    import jax.numpy as jnp
+
+    length, d = 100e-9, 1e-12
+    phase, species = _binary(length, d)
+    junction = pj.Junction(
+        [phase],
+        pj.ReferenceBulk("el", {"A+": C0, "B-": C0}),
+        left=pj.Symmetry(),
+        right=pj.Symmetry(),
+        species=species,
+        temperature=T,
+    )
+    x = np.linspace(0, length, 201)
+    mesh = pj.Mesh.from_nodes(junction, x)
+    base = pj.solve_transient(junction, jnp.array([1e-15]), mesh=mesh)
+    state = np.asarray(base.state[-1]).reshape(201, 3).copy()
+    state[:, 1] *= 1 + 1e-4 * np.cos(np.pi * x / length)
+    rate = d * (1 / LAM**2 + (np.pi / length) ** 2)
+    times = jnp.array([0.5, 1.0, 2.0]) / rate
+    sol = pj.solve_transient(
+        junction, times, initial=jnp.asarray(state.reshape(-1)), mesh=mesh, rtol=1e-8
+    )
+    charge = sol.concentration_of("A+") - sol.concentration_of("B-")
+    mode = np.asarray(charge @ np.cos(np.pi * np.asarray(sol.x) / length))
+    fitted = -np.polyfit(np.asarray(times), np.log(mode), 1)[0]
+    return {"charge relaxation rate D(κ² + k²), Debye time λ²/D (rel)": abs(fitted / rate - 1)}
+
+
+def pn_diode():
+    """Item 12: Shockley law of an ideal (no depletion recombination) long-base Si diode."""
+    import jax.numpy as jnp
+
+    temperature = 300.0
+    kt = KB * temperature / E
+    nc, nv, gap, dn, dp, doping, tau = 2.8e25, 1.04e25, 1.12, 3.6e-3, 1.2e-3, 1e22, 1e-7
+
+    def si(name, background, thickness, srh):
+        carriers = {
+            "e'": pj.Carrier(gap, nc, diffusivity=dn),
+            "h^•": pj.Carrier(0.0, nv, diffusivity=dp),
+        }
+        return pj.Phase(
+            name,
+            eps_r=11.7,
+            carriers=carriers,
+            thickness=thickness,
+            background_charge=background,
+            reactions=(pj.ShockleyReadHall(tau, tau),) if srh else (),
+        )
+
+    junction = pj.Junction(
+        [
+            si("n", doping, 150e-6, True),
+            si("n-depletion", doping, 0.3e-6, False),
+            si("p-depletion", -doping, 0.3e-6, False),
+            si("p", -doping, 150e-6, True),
+        ],
+        pj.ReferenceBulk("n", {"e'": doping}),
+        left=pj.Ohmic(),
+        right=pj.Ohmic(),
+        temperature=temperature,
+    )
+    mesh = pj.Mesh.auto(junction)
+    volts = jnp.array([-0.2, 0.05, 0.15, 0.25])
+    curve = pj.iv_curve(junction, volts, mesh=mesh)
+    ni2 = nc * nv * np.exp(-gap / kt)
+    js = E * ni2 * (dp / (np.sqrt(dp * tau) * doping) + dn / (np.sqrt(dn * tau) * doping))
+    shockley = -js * np.expm1(np.asarray(volts) / kt)
+    zero = pj.solve_steady_state(junction, voltage=0.0, mesh=mesh)
+    eq = pj.solve_equilibrium(junction, mesh=mesh)
+    return {
+        "J = J_s(e^{eV/kT} − 1), V = −0.2…0.25 V (max rel)": float(
+            np.max(np.abs(np.asarray(curve.current) / shockley - 1))
+        ),
+        "zero-bias steady state = equilibrium, φ (max abs, V)": float(
+            np.max(np.abs(np.asarray(zero.phi[0] - eq.phi)))
+        ),
+    }
+
+
+DYNAMICS = (
+    ("10–11 relaxation, blocking cell", blocking_charging),
+    ("11 Debye time", debye_time),
+    ("12 pn diode", pn_diode),
+)
+
+
 def main():
+    import sys
+
     rows = []
-    for item, fn in (
+    only_dynamics = "--only" in sys.argv and "dynamics" in sys.argv
+    static = () if only_dynamics else (
         ("1 Debye–Hückel", debye_hueckel),
         ("2–3 Gouy–Chapman, Grahame", gouy_chapman),
         ("4 two-phase Gouy–Chapman", two_phase),
@@ -408,7 +552,8 @@ def main():
         ("Fermi–Dirac statistics", fermi_dirac),
         ("ceria grain boundary", ceria_grain_boundary),
         ("9 defect chemistry", defect_chemistry),
-    ):
+    )
+    for item, fn in static + DYNAMICS:
         for name, error in fn().items():
             rows.append({"item": item, "check": name, "error": error})
     print("| VALIDATION item | closed form | measured error |")
@@ -417,7 +562,8 @@ def main():
         print(f"| {row['item']} | {row['check']} | {row['error']:.1e} |")
     out = pathlib.Path(__file__).parent / "results"
     out.mkdir(exist_ok=True)
-    (out / "validation.json").write_text(json.dumps(rows, indent=2))
+    name = "validation_dynamics.json" if only_dynamics else "validation.json"
+    (out / name).write_text(json.dumps(rows, indent=2))
 
 
 if __name__ == "__main__":

@@ -179,7 +179,7 @@ def test_dielectric_relaxation_at_the_debye_time():
 def test_temporal_convergence_follows_the_tolerance():
     junction = blocking_cell(length=100e-9)
     mesh = pj.Mesh.auto(junction)
-    times = jnp.logspace(-9, -4, 6)
+    times = jnp.logspace(-8, -5, 3)
     step = pj.Step(0.0, 0.2, 0.0)
     reference = pj.solve_transient(junction, times, voltage=step, mesh=mesh, rtol=1e-10)
     errors = []
@@ -230,14 +230,14 @@ def test_gradient_through_a_transient_matches_finite_differences():
 def test_waveforms_drive_the_right_contact():
     junction = blocking_cell(length=100e-9)
     mesh = pj.Mesh.auto(junction)
-    sweep = pj.LinearSweep(0.0, 100.0)  # 100 V/s
-    times = jnp.array([1e-4, 2e-4])
+    sweep = pj.LinearSweep(0.0, 10.0)  # 10 V/s
+    times = jnp.array([1e-3, 1.5e-3])  # 8 and 11 RC times
     sol = pj.solve_transient(junction, times, voltage=sweep, mesh=mesh)
-    np.testing.assert_allclose(sol.voltage, 100.0 * np.asarray(times), rtol=1e-9)
-    # a slow sweep charges the double layers at C dV/dt
+    np.testing.assert_allclose(sol.voltage, 10.0 * np.asarray(times), rtol=1e-9)
+    # after a few RC times a sweep charges the double layers at C dV/dt
     lam = debye(10.0, 2e24)
-    np.testing.assert_allclose(-sol.current[-1], 10.0 * EPS0 / (2 * lam) * 100.0, rtol=0.05)
-    fn = pj.solve_transient(junction, times, voltage=lambda t: 100.0 * t, mesh=mesh)
+    np.testing.assert_allclose(-sol.current[-1], 10.0 * EPS0 / (2 * lam) * 10.0, rtol=0.02)
+    fn = pj.solve_transient(junction, times, voltage=lambda t: 10.0 * t, mesh=mesh)
     np.testing.assert_allclose(fn.current, sol.current, rtol=1e-8)
 
 
@@ -273,7 +273,89 @@ def test_bad_transient_input():
     )
     with pytest.raises(ValueError, match="has no diffusivity"):
         pj.solve_transient(no_d, jnp.array([1.0]))
-    with pytest.raises(TypeError, match="accepted"):
+    with pytest.raises(TypeError, match="expected a waveform"):
         pj.solve_transient(junction, jnp.array([1.0]), voltage="1 V")
     with pytest.raises(ValueError, match="shape"):
         pj.solve_transient(junction, jnp.array([1.0]), initial=jnp.zeros(3))
+
+
+def test_nonideal_relaxation_ends_on_the_saturated_equilibrium():
+    """Lattice saturation of the cation in phase b, across a transparent interface (the
+    interface node splits its amount by equal electrochemical potential through the activity
+    model): relaxation from uniform ends on the equilibrium of the same amounts."""
+    left = binary(30e-9, name="a")
+    right_carriers = {
+        "A+": pj.Carrier(-0.2, 2e25, diffusivity=3e-12),
+        "B-": pj.Carrier(0.0, 1e28, diffusivity=1e-12),
+    }
+    right = pj.Phase(
+        "b",
+        eps_r=20.0,
+        carriers=right_carriers,
+        thickness=30e-9,
+        activity=(pj.LatticeSaturation("A+"),),
+    )
+    junction = pj.Junction(
+        [left, right],
+        pj.ReferenceBulk("a", {"A+": 1e24, "B-": 1e24}, potentials={"B-@b": -0.1366}),
+        left=pj.Symmetry(),
+        right=pj.Symmetry(),
+        interfaces=[pj.Interface(blocked=("B-",))],
+        species=SPECIES,
+        temperature=T,
+    )
+    mesh = pj.Mesh.auto(junction)
+    # 100 diffusion times L²/D
+    sol = pj.solve_transient(junction, jnp.logspace(-11, -1, 5), initial="uniform", mesh=mesh)
+    amounts = np.asarray(sol.amounts)
+    np.testing.assert_allclose(amounts, amounts[0] * np.ones_like(amounts), rtol=1e-10)
+    closed = pj.Junction(
+        junction.phases,
+        pj.Closed(amounts={k: sol.amount_of(k)[0] for k in sol.channels}),
+        left=pj.Symmetry(),
+        right=pj.Symmetry(),
+        interfaces=junction.interfaces,
+        species=SPECIES,
+        temperature=T,
+    )
+    eq = pj.solve_equilibrium(closed, mesh=mesh)
+    phi = np.asarray(sol.phi[-1])
+    np.testing.assert_allclose(phi - phi[0], np.asarray(eq.phi - eq.phi[0]), atol=1e-7)
+    np.testing.assert_allclose(sol.concentration[-1], eq.concentration, rtol=1e-6, atol=1e10)
+    # saturation acts: the cation in b approaches its 2e25 m^-3 sites near the interface
+    assert float(jnp.max(sol.concentration_of("A+")[-1])) > 0.5 * 2e25
+
+
+def test_vmap_over_a_batch_equals_a_loop():
+    mesh = pj.Mesh.auto(blocking_cell(length=100e-9))
+    times = jnp.array([1e-6, 1e-5])
+
+    def current(d):
+        cell = blocking_cell(length=100e-9, d_plus=d, d_minus=1e-12)
+        return pj.solve_transient(cell, times, voltage=0.01, mesh=mesh).current
+
+    ds = jnp.array([1e-12, 3e-12])
+    batched = jax.vmap(current)(ds)
+    looped = jnp.stack([current(d) for d in ds])
+    # batched Newton loops run every member to the slowest's iteration count: agreement to the
+    # stage-Newton tolerance, far inside the integration tolerance
+    np.testing.assert_allclose(batched, looped, rtol=1e-7)
+
+
+def test_steady_state_event_and_cyclic_sweep():
+    junction = blocking_cell(length=100e-9)
+    mesh = pj.Mesh.auto(junction)
+    times = jnp.logspace(-9, 2, 12)
+    sol = pj.solve_transient(junction, times, voltage=0.01, mesh=mesh, steady_tolerance=1e-6)
+    # stopped early: the later saved states repeat the final one
+    np.testing.assert_allclose(sol.phi[-1], sol.phi[-2], rtol=0, atol=1e-15)
+    assert int(sol.result) == 0
+    lam = debye(10.0, 2e24)
+    np.testing.assert_allclose(
+        sol.electrode_charge[-1, 1], 10.0 * EPS0 / (2 * lam) * 0.01, rtol=0.03
+    )
+    # a slow triangle sweep: capacitive current C dV/dt changes sign at the vertex
+    sweep = pj.CyclicSweep(0.0, 0.02, 10.0)
+    cv = pj.solve_transient(junction, jnp.array([1e-3, 3e-3]), voltage=sweep, mesh=mesh)
+    capacitance = 10.0 * EPS0 / (2 * lam)
+    np.testing.assert_allclose(cv.current, [-10.0 * capacitance, 10.0 * capacitance], rtol=0.05)

@@ -12,10 +12,14 @@ Stage i solves, for the unknown stage value $Y_i$,
 
 $$M(Y_i - y_n) = h\\sum_{j<i} a_{ij}\\tilde F_j + h\\gamma f(t_n + c_ih, Y_i),$$
 
-where $\\tilde F_j$ keeps only the differential rows: the algebraic rows then read $f = 0$ at
-every stage, so Gauss's law holds at every stage and every step. The differential rows of the
-new state are $y_n + h\\sum_j b_j\\tilde F_j$, which conserves every linear invariant (the
-amount of each blocked species) to round-off. The error estimate is
+where $\\tilde F_j$ is the stage derivative implied by stage j's equation,
+$(M(Y_j - y_n) - h\\sum_{k<j}a_{jk}\\tilde F_k)/(h\\gamma)$, on the differential rows only
+(recomputing $f(Y_j)$ instead would amplify the Newton remainder by
+$h\\gamma\\|\\partial f/\\partial y\\|$).
+The algebraic rows read $f = 0$ at every stage, so Gauss's law holds at every stage and step.
+The method is stiffly accurate, so the new state is the last stage. Every linear invariant (the
+amount of each blocked species) is conserved to round-off: with $w^Tf \\equiv 0$ the Newton
+updates satisfy $w^T\\delta = -w^T(Y - y_n)$ exactly. The error estimate is
 $h\\sum_j (b_j - \\hat b_j)\\tilde F_j$ on the differential rows.
 
 Each step factors $M - h\\gamma\\,\\partial f/\\partial y$ once (block tridiagonal, O(N) by block
@@ -90,7 +94,7 @@ def stage_residual(system, t, h_gamma, y0, history, row_scale, y):
     return row_scale * (_mass_matvec(system, y - y0) - history - h_gamma * f)
 
 
-def _newton(system, t, h_gamma, y0, history, row_scale, start, factor, weights, settings):
+def _newton(system, t, h_gamma, y0, history, row_scale, start, factor, absolute, settings):
     """Simplified Newton on one stage with the step's frozen factorisation. Returns
     `(Y, converged)`."""
 
@@ -103,7 +107,8 @@ def _newton(system, t, h_gamma, y0, history, row_scale, start, factor, weights, 
         g = stage_residual(system, t, h_gamma, y0, history, row_scale, y)
         delta = factor.solve(-g)
         y_new = y + delta
-        norm = jnp.sqrt(jnp.mean((delta / weights(y_new)) ** 2))
+        weights = absolute + settings.rtol * jnp.abs(y_new)
+        norm = jnp.sqrt(jnp.mean((delta / weights) ** 2))
         finite = jnp.all(jnp.isfinite(y_new))
         # a contraction rate above 0.9 after the first iteration will not converge in time
         rate_ok = finite & ((it == 0) | (norm < 0.9 * norm_prev))
@@ -114,13 +119,17 @@ def _newton(system, t, h_gamma, y0, history, row_scale, start, factor, weights, 
     return y, (norm <= settings.tolerance) & finite
 
 
-def _implicit_stage(system, t, h_gamma, y0, history, row_scale, start, factor, weights, settings):
+def _implicit_stage(system, t, h_gamma, y0, history, row_scale, start, factor, absolute, settings):
     """The stage solution with derivatives by the implicit function theorem: the tangent solves
     the exact stage Jacobian at the solution, in the same block structure."""
 
+    # every traced input is an argument: a custom_jvp closing over tracers breaks under the
+    # re-tracing of diffrax's checkpointed adjoint
     @jax.custom_jvp
-    def solve(system, t, h_gamma, y0, history, row_scale, start, factor):
-        return _newton(system, t, h_gamma, y0, history, row_scale, start, factor, weights, settings)
+    def solve(system, t, h_gamma, y0, history, row_scale, start, factor, absolute):
+        return _newton(
+            system, t, h_gamma, y0, history, row_scale, start, factor, absolute, settings
+        )
 
     @solve.defjvp
     def solve_jvp(primals, tangents):
@@ -132,7 +141,10 @@ def _implicit_stage(system, t, h_gamma, y0, history, row_scale, start, factor, w
         _, dg = jax.jvp(fn, primals[:6], tangents[:6])
         jac = jacobian_blocks(system_, t_, y)
         matrix = stage_matrix(system_, jac, h_gamma_, row_scale_)
-        transposed = matrix.transpose()
+        # factor inside the solve functions: closures over factors computed out here leak
+        # tracers through custom_linear_solve's transpose under jit
+        solve_ = lambda b: matrix.solvers()[0](b)  # noqa: E731
+        solve_transpose = lambda b: matrix.solvers()[1](b)  # noqa: E731
         dy = jax.lax.custom_linear_solve(
             lambda v: jax.jvp(
                 lambda y_: stage_residual(system_, t_, h_gamma_, y0_, history_, row_scale_, y_),
@@ -140,8 +152,8 @@ def _implicit_stage(system, t, h_gamma, y0, history, row_scale, start, factor, w
                 (v,),
             )[1],
             -dg,
-            solve=lambda _, b: matrix.solve(b),
-            transpose_solve=lambda _, b: transposed.solve(b),
+            solve=lambda _, b: solve_(b),
+            transpose_solve=lambda _, b: solve_transpose(b),
         )
         return (y, ok), (dy, np.zeros((), jax.dtypes.float0))
 
@@ -154,6 +166,7 @@ def _implicit_stage(system, t, h_gamma, y0, history, row_scale, start, factor, w
         row_scale,
         jax.lax.stop_gradient(start),
         jax.lax.stop_gradient(factor),
+        jax.lax.stop_gradient(absolute),
     )
 
 
@@ -170,11 +183,12 @@ def consistent_state(system, t, y):
 
 
 class NewtonSettings(eqx.Module):
-    """Stage Newton settings: converged when the weighted RMS of the update is below
-    `tolerance` (in units of the error tolerance), within `max_iterations`."""
+    """Stage Newton settings: converged when the RMS of the update, weighted by
+    atol + `rtol`·|y|, is below `tolerance`, within `max_iterations`."""
 
     max_iterations: int = eqx.field(static=True, default=8)
     tolerance: float = eqx.field(static=True, default=0.03)
+    rtol: float = eqx.field(static=True, default=1e-6)
 
 
 class DAEKvaerno5(diffrax.AbstractAdaptiveSolver):
@@ -187,7 +201,7 @@ class DAEKvaerno5(diffrax.AbstractAdaptiveSolver):
     - `rtol`, `atol`: the error tolerances the step controller uses (the Newton iteration
       measures its updates in the same units). `atol` applies to the normalised amounts
       (1 = the channel's largest bulk concentration); φ is measured against `potential_atol`
-      (k_BT/e).
+      (k_BT/e; default `rtol`).
     - `newton`: `NewtonSettings`.
     """
 
@@ -197,7 +211,7 @@ class DAEKvaerno5(diffrax.AbstractAdaptiveSolver):
     )
     rtol: float = eqx.field(static=True, default=1e-6)
     atol: float = eqx.field(static=True, default=1e-10)
-    potential_atol: float = eqx.field(static=True, default=1e-6)
+    potential_atol: float | None = eqx.field(static=True, default=None)
     newton: NewtonSettings = NewtonSettings()
 
     def order(self, terms):
@@ -224,9 +238,9 @@ class DAEKvaerno5(diffrax.AbstractAdaptiveSolver):
         is_u[:, 0] = True
         is_u = jnp.asarray(is_u.reshape(-1))
 
-        def weights(y):
-            absolute = jnp.where(is_u, self.potential_atol, self.atol)
-            return absolute + self.rtol * jnp.abs(y)
+        potential = self.rtol if self.potential_atol is None else self.potential_atol
+        absolute = jnp.where(is_u, potential, self.atol)
+        settings = NewtonSettings(self.newton.max_iterations, self.newton.tolerance, self.rtol)
 
         y0_fixed = jax.lax.stop_gradient(y0)
         jac = jax.lax.stop_gradient(jacobian_blocks(system, t0, y0_fixed))
@@ -235,23 +249,37 @@ class DAEKvaerno5(diffrax.AbstractAdaptiveSolver):
         ).factor()
         factor = jax.lax.stop_gradient(factor)
         f0 = residual.rows(system, t0, y0)
-        stages = [jnp.where(mask, f0, 0.0)]
-        y_stage = y0
-        ok_all = jnp.array(True)
         n_stages = A_MATRIX.shape[0]
-        for i in range(1, n_stages):
-            history = h * sum(A_MATRIX[i, j] * stages[j] for j in range(i))
-            t_i = t0 + C_NODES[i] * h
+        stages = jnp.zeros((n_stages, y0.shape[0])).at[0].set(jnp.where(mask, f0, 0.0))
+
+        # the implicit stages in a scan: one compiled stage instead of six
+        def stage(carry, coefficients):
+            stages, y_stage, ok_all, i = carry
+            a_row, c_i = coefficients
+            history = h * (a_row @ stages)
+            t_i = t0 + c_i * h
             start = jax.lax.stop_gradient(y_stage)
             y_stage, ok = _implicit_stage(
-                system, t_i, h_gamma, y0, history, row_scale, start, factor, weights, self.newton
+                system, t_i, h_gamma, y0, history, row_scale, start, factor, absolute, settings
             )
-            ok_all = ok_all & ok
-            stages.append(jnp.where(mask, residual.rows(system, t_i, y_stage), 0.0))
-        increment = h * sum(B_SOL[j] * stages[j] for j in range(n_stages))
+            # the derivative the stage equation implies, not f(Y_i) recomputed: f(Y_i) would
+            # multiply the Newton remainder by hγ‖∂f/∂y‖, which is huge for stiff steps
+            implied = (_mass_matvec(system, y_stage - y0) - history) / h_gamma
+            stages = stages.at[i].set(jnp.where(mask, implied, 0.0))
+            return (stages, y_stage, ok_all & ok, i + 1), None
+
+        explicit = np.tril(A_MATRIX, -1)[1:]
+        (stages, y_stage, ok_all, _), _ = jax.lax.scan(
+            stage,
+            (stages, y0, jnp.array(True), jnp.array(1)),
+            (jnp.asarray(explicit), jnp.asarray(C_NODES[1:])),
+        )
+        # stiffly accurate (b = last row of A): the new state is the last stage. Linear
+        # invariants w (blocked amounts) hold at every Newton iterate, since
+        # wᵀ(M − hγ∂f/∂y) = wᵀ for the iteration matrix (wᵀM = wᵀ, wᵀ∂f/∂y = 0)
         species = mask & ~is_u
-        y1 = jnp.where(species, y0 + increment, y_stage)
-        error = h * sum(B_ERROR[j] * stages[j] for j in range(n_stages))
+        y1 = y_stage
+        error = h * (jnp.asarray(B_ERROR) @ stages)
         error = jnp.where(species, error, 0.0)
         error = jnp.where(ok_all, error, jnp.inf)
         dense_info = dict(y0=y0, y1=y1)

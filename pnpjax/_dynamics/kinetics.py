@@ -104,8 +104,9 @@ class MassAction(AbstractRate):
     in the direction reactants → products, with activities $a = \\gamma c$ (m^-3; $a = c$ for
     ideal species). The equilibrium constant K is not an input: it follows from the phase's
     standard chemical potentials and densities,
-    $K = \\prod_j (N_j e^{-\\mu_j^\\circ/k_BT})^{\\nu_j}$, so the rate vanishes exactly at the Poisson–Boltzmann equilibrium. Examples: Frenkel pairs
-    `"0 = Li_i^• + V_Li'"`, trapping `"V_O^•• + e' = V_O^•"`, band-to-band `"0 = e' + h^•"`.
+    $K = \\prod_j (N_j e^{-\\mu_j^\\circ/k_BT})^{\\nu_j}$, so the rate vanishes exactly at the
+    Poisson–Boltzmann equilibrium. Examples: Frenkel pairs `"0 = Li_i^• + V_Li'"`, trapping
+    `"V_O^•• + e' = V_O^•"`, band-to-band `"0 = e' + h^•"`.
 
     **Arguments:**
 

@@ -169,10 +169,12 @@ def _nonideal_split(system: TransportSystem, amount, c_left, c_right, nodes):
 
         theta0 = v_l[j] / (v_l[j] + v_r[j] * jnp.exp(w_r[j, sp] - w_l[j, sp]))
         logit = jnp.log(theta0) - jnp.log1p(-theta0)
-        for _ in range(30):
+        def newton_step(_, logit, mismatch=mismatch):
             f, jac = mismatch(logit), jax.jacfwd(mismatch)(logit)
-            step = jnp.linalg.solve(jac, -f)
-            logit = logit + jnp.clip(step, -5.0, 5.0)
+            return logit + jnp.clip(jnp.linalg.solve(jac, -f), -5.0, 5.0)
+
+        # a fixed trip count keeps it reverse-differentiable (a scan), and compact to compile
+        logit = jax.lax.fori_loop(0, 16, newton_step, logit)
         theta = jax.nn.sigmoid(logit)
         c_left = c_left.at[j, sp].set(n_k * theta / v_l[j])
         c_right = c_right.at[j, sp].set(n_k * (1 - theta) / v_r[j])

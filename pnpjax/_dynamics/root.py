@@ -16,7 +16,6 @@ multipliers: $[[J, W], [C, 0]]$ with W the left null vectors of J, which vanish 
 import jax
 import jax.numpy as jnp
 import numpy as np
-import scipy.linalg
 
 from .._linalg.block_tridiagonal import BorderedBlockTridiagonal, block_tridiagonal_from_jvp
 from . import residual
@@ -73,8 +72,11 @@ def conservation_vectors(system: TransportSystem) -> np.ndarray:
         columns.append(col)
     if not columns:
         return np.eye(k)
-    basis = scipy.linalg.null_space(np.stack(columns, axis=1).T)
-    return basis.T
+    # left null space of the process matrix by SVD (rank-revealing; k is a handful)
+    processes = np.stack(columns, axis=1)
+    u, singular, _ = np.linalg.svd(processes, full_matrices=True)
+    rank = int(np.sum(singular > 1e-10 * max(singular.max(initial=0.0), 1.0)))
+    return u[:, rank:].T
 
 
 def _border(system: TransportSystem, weights: np.ndarray):
@@ -137,7 +139,7 @@ def newton(system, t, v0, weights, targets, fixed=None, max_steps=200, tol=1e-9)
         v, lam = x[:nb], x[nb:]
         f = newton_rows(system, t, v, lam, weights, targets, fixed)
         matrix = _matrix(system, t, v, lam, weights, targets, fixed)
-        delta = matrix.solve(-f)
+        delta = matrix.solvers()[0](-f)
         step = jnp.concatenate([_damp(delta[:nb]), delta[nb:]])
         x_new = x + step
         size = jnp.max(jnp.abs(delta[:nb]))
@@ -179,14 +181,15 @@ def implicit_newton(system, t, v0, weights, targets, fixed=None, max_steps=200, 
             tangents[:4],
         )
         matrix = _matrix(system_, t_, v, lam, weights, targets_, as_fixed(pinned_))
-        transposed = matrix.transpose()
+        solve_ = lambda r: matrix.solvers()[0](r)  # noqa: E731
+        solve_transpose = lambda r: matrix.solvers()[1](r)  # noqa: E731
         dx = jax.lax.custom_linear_solve(
             lambda d: jax.jvp(lambda x_: rows_of(system_, t_, targets_, pinned_, x_), (x,), (d,))[
                 1
             ],
             -df,
-            solve=lambda _, r: matrix.solve(r),
-            transpose_solve=lambda _, r: transposed.solve(r),
+            solve=lambda _, r: solve_(r),
+            transpose_solve=lambda _, r: solve_transpose(r),
         )
         float0 = lambda a: np.zeros(np.shape(a), jax.dtypes.float0)  # noqa: E731
         return out, (

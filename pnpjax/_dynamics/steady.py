@@ -10,7 +10,7 @@ from .._mesh import Mesh
 from .._model.junction import Junction
 from . import root
 from .results import TransportSolution, make_solution
-from .system import TransportSystem
+from .system import TransportSystem, check_drive, check_transport, make_drive
 from .transient import prepare
 from .waveforms import AbstractWaveform
 
@@ -89,8 +89,10 @@ def solve_steady_state(
     for name, value in (("voltage", voltage), ("current", current)):
         if value is not None:
             _check_bias(name, value)
+    check_transport(junction)
     if voltage is None and current is None:
         voltage = 0.0 if _has_right_contact(junction) else None
+    check_drive(junction, make_drive(voltage, current))
     if mesh is None:
         mesh = Mesh.auto(junction)
     steps = continuation_steps
@@ -169,6 +171,8 @@ def iv_curve(
     v = concrete(voltages)
     if v is not None and (np.ndim(v) != 1 or v.size == 0 or not np.all(np.isfinite(v))):
         raise ValueError("iv_curve: voltages must be a non-empty 1D array of finite values (V)")
+    check_transport(junction)
+    check_drive(junction, make_drive(0.0, None))
     if mesh is None:
         mesh = Mesh.auto(junction)
     if substeps is None:

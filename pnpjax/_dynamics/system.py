@@ -15,6 +15,7 @@ concentration, so that majority carriers are O(1).
 import dataclasses
 
 import equinox as eqx
+import jax
 import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array
@@ -204,7 +205,9 @@ def build_system(junction: Junction, problem: Problem, g, drive: Drive) -> Trans
         ]
     )
     _check_diffusivities(junction, layout, diffusivity)
-    d_ref = jnp.max(diffusivity)
+    # a scale only: the solution does not depend on it, so it carries no derivative (and the
+    # step controller's save times stay free of tangents)
+    d_ref = jax.lax.stop_gradient(jnp.max(diffusivity))
     length = problem.length_scale
     time_scale = length**2 / d_ref
     current_scale = ELEMENTARY_CHARGE * problem.c_ref * length**d / time_scale
@@ -247,6 +250,28 @@ def build_system(junction: Junction, problem: Problem, g, drive: Drive) -> Trans
         reaction_info=tuple((p, stoich) for p, _, stoich in reactions),
         drive=drive,
     )
+
+
+def check_transport(junction: Junction):
+    """Construction-time checks of a junction for the transport solvers (concrete values):
+    every mobile charged carrier has a diffusivity."""
+    from .._model.layout import build_layout
+
+    layout = build_layout(junction)
+    diffusivity = jnp.stack(
+        [
+            jnp.stack(
+                [
+                    phase.carriers[name].diffusivity
+                    if name in phase.carriers and phase.carriers[name].mobile
+                    else jnp.zeros(())
+                    for name in layout.species
+                ]
+            )
+            for phase in junction.phases
+        ]
+    )
+    _check_diffusivities(junction, layout, diffusivity)
 
 
 def _check_diffusivities(junction, layout, diffusivity):

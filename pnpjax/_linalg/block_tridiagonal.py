@@ -215,6 +215,12 @@ class BlockTridiagonal(eqx.Module):
         )
         return BlockTridiagonalLU(lower=lower, lu=lu, pivots=pivots, coupling=coupling)
 
+    def solvers(self):
+        """Plain `(solve, solve_transpose)` functions of this matrix (one factorisation, no
+        derivative rule): for use inside a caller's own `custom_linear_solve` or implicit
+        derivative, where nesting another custom solve would only add work."""
+        return self._solvers()
+
     def _solvers(self):
         """(solve, solve_transpose) of this matrix with its derivatives stopped: the
         derivatives of a solve come from `custom_linear_solve`, not from the factors."""
@@ -365,6 +371,24 @@ class BorderedBlockTridiagonal(eqx.Module):
         top = jnp.concatenate([self.tridiagonal.to_dense(), self.border_cols], axis=1)
         bottom = jnp.concatenate([self.border_rows, self.corner], axis=1)
         return jnp.concatenate([top, bottom])
+
+    def solvers(self):
+        """Plain `(solve, solve_transpose)` functions (Schur complement, one factorisation of
+        A, no derivative rule), as `BlockTridiagonal.solvers`."""
+        matrix = jax.lax.stop_gradient(self)
+        solve_a, solve_a_transpose = matrix.tridiagonal._solvers()
+        return (
+            lambda r: _schur_solve(
+                solve_a, matrix.border_cols, matrix.border_rows, matrix.corner, r
+            ),
+            lambda r: _schur_solve(
+                solve_a_transpose,
+                matrix.border_rows.T,
+                matrix.border_cols.T,
+                matrix.corner.T,
+                r,
+            ),
+        )
 
     def solve(self, rhs: Float[Array, " nbk *r"]) -> Float[Array, " nbk *r"]:
         """Solve the system for `rhs` of shape (N+k,) or (N+k, r) by the Schur complement:
