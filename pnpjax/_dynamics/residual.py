@@ -169,6 +169,7 @@ def _nonideal_split(system: TransportSystem, amount, c_left, c_right, nodes):
 
         theta0 = v_l[j] / (v_l[j] + v_r[j] * jnp.exp(w_r[j, sp] - w_l[j, sp]))
         logit = jnp.log(theta0) - jnp.log1p(-theta0)
+
         def newton_step(_, logit, mismatch=mismatch):
             f, jac = mismatch(logit), jax.jacfwd(mismatch)(logit)
             return logit + jnp.clip(jnp.linalg.solve(jac, -f), -5.0, 5.0)
@@ -322,7 +323,6 @@ def channel_rates(system: TransportSystem, t, state):
             production = _reaction_rates(system, side, c, g)
             rate = rate + jnp.where(owner.T, production[:, ch.species] * volume[:, None], 0.0)
     transfer = []
-    bias = contact_potential(system, t) - system.u_contact
     for tr in system.transfers:
         j = tr.node
         if tr.source >= 0:
@@ -332,11 +332,13 @@ def channel_rates(system: TransportSystem, t, state):
             side = 1 if tr.side == 0 else 0
             c, g = (c_right, g_right) if side == 1 else (c_left, g_left)
             eta_dst = _eta(system, side, c, g, u)[j, tr.species]
+            # the reservoir sits at the electrode's potential, which is φ at the contact node
+            # (imposed, or floating under a galvanostatic drive)
             z = problem.layout.z[tr.species]
             if tr.explicit_reservoir:
-                eta_src = tr.reservoir + z * contact_potential(system, t)[tr.side]
+                eta_src = tr.reservoir + z * u[j]
             else:
-                eta_src = tr.reservoir + z * bias[tr.side]
+                eta_src = tr.reservoir + z * (u[j] - system.u_contact[tr.side])
         delta = jnp.clip(eta_src - eta_dst, -EXPONENT_CLIP, EXPONENT_CLIP)
         alpha = tr.symmetry
         flow = (

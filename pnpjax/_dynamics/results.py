@@ -25,8 +25,8 @@ class TransportSolution(eqx.Module):
       `concentration` `[t, species, x]` (m^-3).
     - `current` `[t]` (A/m^2 in planar geometry; A/m cylindrical; A spherical): total current,
       uniform in x, positive in +x (conventional current flowing left → right inside).
-    - `ionic_current`, `electronic_current`, `displacement_current` `[t]`: its parts at the left
-      contact (at the first cell of the mesh).
+    - `ionic_current`, `electronic_current`, `displacement_current` `[t, 2]`: its parts at the
+      left and right contact (through the first and last cell of the mesh).
     - `voltage` `[t]` (V): φ(right end) − φ(left end) minus its equilibrium value (the applied
       bias; for a galvanostatic or open-circuit run, the response).
     - `electrode_charge` `[t, 2]` (C/m^2): charge on the left and right end faces (an
@@ -45,9 +45,9 @@ class TransportSolution(eqx.Module):
     phi: Float[Array, "t m"]
     concentration: Float[Array, "t s m"]
     current: Float[Array, " t"]
-    ionic_current: Float[Array, " t"]
-    electronic_current: Float[Array, " t"]
-    displacement_current: Float[Array, " t"]
+    ionic_current: Float[Array, "t 2"]
+    electronic_current: Float[Array, "t 2"]
+    displacement_current: Float[Array, "t 2"]
     voltage: Float[Array, " t"]
     electrode_charge: Float[Array, "t 2"]
     amounts: Float[Array, "t k"]
@@ -86,9 +86,10 @@ def _snapshot(system: TransportSystem, t, y):
     flows = residual.edge_fluxes(system, *residual._flux_args(state))
     current = residual.terminal_current(system, t, y, flows)
     electronic = np.array([k in ("electron", "hole") for k in layout.kinds])
-    particle = flows[0] * layout.z
-    ionic = jnp.where(electronic, 0.0, particle).sum()
-    electron = jnp.where(electronic, particle, 0.0).sum()
+    # the particle currents through the first and the last cell: at each contact
+    particle = flows[jnp.array([0, -1])] * layout.z
+    ionic = jnp.where(electronic, 0.0, particle).sum(axis=1)
+    electron = jnp.where(electronic, particle, 0.0).sum(axis=1)
     charge_scale = ELEMENTARY_CHARGE * c_ref * L0
     displacement = residual.displacement(system, u)
     charge = residual.box_charge(system, yc)
