@@ -191,19 +191,7 @@ def build_system(junction: Junction, problem: Problem, g, drive: Drive) -> Trans
     face = problem.conductance / problem.eps_r[edge_phase]
     volume = problem.vol_left + problem.vol_right
     n_p, n_s = layout.mobile.shape
-    diffusivity = jnp.stack(
-        [
-            jnp.stack(
-                [
-                    phase.carriers[name].diffusivity
-                    if name in phase.carriers and phase.carriers[name].mobile
-                    else jnp.zeros(())
-                    for name in layout.species
-                ]
-            )
-            for phase in junction.phases
-        ]
-    )
+    diffusivity = _diffusivities(junction, layout)
     _check_diffusivities(junction, layout, diffusivity)
     # a scale only: the solution does not depend on it, so it carries no derivative (and the
     # step controller's save times stay free of tangents)
@@ -252,13 +240,9 @@ def build_system(junction: Junction, problem: Problem, g, drive: Drive) -> Trans
     )
 
 
-def check_transport(junction: Junction):
-    """Construction-time checks of a junction for the transport solvers (concrete values):
-    every mobile charged carrier has a diffusivity."""
-    from .._model.layout import build_layout
-
-    layout = build_layout(junction)
-    diffusivity = jnp.stack(
+def _diffusivities(junction: Junction, layout):
+    """D (m^2/s) `[n_phases, n_species]` of the mobile carriers (0 elsewhere)."""
+    return jnp.stack(
         [
             jnp.stack(
                 [
@@ -271,6 +255,15 @@ def check_transport(junction: Junction):
             for phase in junction.phases
         ]
     )
+
+
+def check_transport(junction: Junction):
+    """Construction-time checks of a junction for the transport solvers (concrete values):
+    every mobile charged carrier has a diffusivity."""
+    from .._model.layout import build_layout
+
+    layout = build_layout(junction)
+    diffusivity = _diffusivities(junction, layout)
     _check_diffusivities(junction, layout, diffusivity)
 
 
