@@ -1,8 +1,9 @@
-"""Measured errors against the closed forms of VALIDATION.md items 1–12 (the README's table).
+"""Measured errors against the closed forms of VALIDATION.md items 1–13 (the README's table).
 
-Run: `python benchmarks/validation.py [--only dynamics]` — prints a markdown table and writes
-`benchmarks/results/validation.json`. Meshes are those of the unit tests (`Mesh.auto` with 40
-nodes per local screening length, growth 1.02, refined once) unless stated.
+Run: `python benchmarks/validation.py [--only dynamics|impedance]` — prints a markdown table
+and writes `benchmarks/results/validation.json` (`validation_<only>.json`). Meshes are those
+of the unit tests (`Mesh.auto` with 40 nodes per local screening length, growth 1.02, refined
+once) unless stated.
 """
 
 import json
@@ -528,6 +529,69 @@ def pn_diode():
     }
 
 
+def blocking_impedance():
+    """Item 13: impedance of the blocking cell (200 nm), frequency domain against Macdonald's
+    exact linear response, its limits and a time-domain sinusoid."""
+    import jax.numpy as jnp
+
+    length, d = 200e-9, 1e-12
+    phase, species = _binary(length, d)
+    junction = pj.Junction(
+        [phase],
+        pj.ReferenceBulk("el", {"A+": C0, "B-": C0}),
+        left=pj.Electrode(0.0),
+        right=pj.Electrode(0.0),
+        species=species,
+        temperature=T,
+    )
+    r_bulk = length * KT / (E * 2 * C0 * d)
+    f = np.logspace(-2, 12, 141)
+    omega = 2 * np.pi * f * LAM**2 / d
+    m, q = length / (2 * LAM), np.sqrt(1 + 1j * omega)
+    exact = r_bulk / (1 + 1j * omega) * (1 + np.tanh(m * q) / (1j * omega * m * q))
+    fine = pj.Mesh.auto(junction, nodes_per_debye=20.0, growth=1.02)
+    spectrum = pj.impedance(junction, f, mesh=fine)
+    z = np.asarray(spectrum.impedance)
+    y = 1 / z
+    high = f > 1e9
+    # time domain on the default mesh at 1 kHz (ωτ_c = 1.7)
+    mesh = pj.Mesh.auto(junction)
+    freq, amplitude, samples = 1e3, 1e-3, 32
+    period = 1 / freq
+    t_end = max(6 * LAM * length / (2 * d), 3 * period)
+    times = t_end - period + period * jnp.arange(samples, dtype=jnp.float64) / samples
+    sol = pj.solve_transient(
+        junction,
+        times,
+        voltage=pj.Sinusoid(0.0, amplitude, freq),
+        mesh=mesh,
+        rtol=1e-7,
+        atol=1e-10,
+    )
+    phasor = 2 / samples * np.sum(-np.asarray(sol.current) * np.exp(-2j * np.pi * freq * times))
+    z_time = -1j * amplitude / phasor
+    z_freq = complex(pj.impedance(junction, np.array([freq]), mesh=mesh).impedance[0])
+    check = pj.kramers_kronig(f, z)
+    return {
+        "Z(ω) vs Macdonald's exact linear PNP, 1e-2…1e12 Hz (max rel)": float(
+            np.max(np.abs(z / exact - 1))
+        ),
+        "low-frequency C = ε/(2λ) (rel)": abs(
+            float(spectrum.capacitance[0].real) / (EPS_R * EPS0 / (2 * LAM)) - 1
+        ),
+        "high-frequency Re Y = 1/R_b (rel)": float(np.max(np.abs(y[high].real * r_bulk - 1))),
+        "high-frequency Im Y/ω = ε/L (rel)": float(
+            np.max(np.abs(y[high].imag / (2 * np.pi * f[high]) / (EPS_R * EPS0 / length) - 1))
+        ),
+        "time-domain sinusoid at 1 kHz: modulus (rel)": abs(abs(z_time) / abs(z_freq) - 1),
+        "time-domain sinusoid at 1 kHz: phase (rad)": abs(float(np.angle(z_time / z_freq))),
+        "Lin-KK residual of the spectrum (max)": float(check.max_residual),
+    }
+
+
+IMPEDANCE = (("13 impedance, blocking cell", blocking_impedance),)
+
+
 DYNAMICS = (
     ("10–11 relaxation, blocking cell", blocking_charging),
     ("11 Debye time", debye_time),
@@ -539,21 +603,27 @@ def main():
     import sys
 
     rows = []
-    only_dynamics = "--only" in sys.argv and "dynamics" in sys.argv
-    static = () if only_dynamics else (
-        ("1 Debye–Hückel", debye_hueckel),
-        ("2–3 Gouy–Chapman, Grahame", gouy_chapman),
-        ("4 two-phase Gouy–Chapman", two_phase),
-        ("5 built-in potentials", built_in),
-        ("6 Mott–Schottky", mott_schottky),
-        ("7 lattice saturation", bikerman),
-        ("7 lattice saturation", lattice_gas),
-        ("8 non-ideal screening", nonideal_screening),
-        ("Fermi–Dirac statistics", fermi_dirac),
-        ("ceria grain boundary", ceria_grain_boundary),
-        ("9 defect chemistry", defect_chemistry),
+    only = sys.argv[sys.argv.index("--only") + 1] if "--only" in sys.argv else None
+    static = (
+        ()
+        if only
+        else (
+            ("1 Debye–Hückel", debye_hueckel),
+            ("2–3 Gouy–Chapman, Grahame", gouy_chapman),
+            ("4 two-phase Gouy–Chapman", two_phase),
+            ("5 built-in potentials", built_in),
+            ("6 Mott–Schottky", mott_schottky),
+            ("7 lattice saturation", bikerman),
+            ("7 lattice saturation", lattice_gas),
+            ("8 non-ideal screening", nonideal_screening),
+            ("Fermi–Dirac statistics", fermi_dirac),
+            ("ceria grain boundary", ceria_grain_boundary),
+            ("9 defect chemistry", defect_chemistry),
+        )
     )
-    for item, fn in static + DYNAMICS:
+    dynamics = DYNAMICS if only in (None, "dynamics") else ()
+    impedance = IMPEDANCE if only in (None, "impedance") else ()
+    for item, fn in static + dynamics + impedance:
         for name, error in fn().items():
             rows.append({"item": item, "check": name, "error": error})
     print("| VALIDATION item | closed form | measured error |")
@@ -562,7 +632,7 @@ def main():
         print(f"| {row['item']} | {row['check']} | {row['error']:.1e} |")
     out = pathlib.Path(__file__).parent / "results"
     out.mkdir(exist_ok=True)
-    name = "validation_dynamics.json" if only_dynamics else "validation.json"
+    name = f"validation_{only}.json" if only else "validation.json"
     (out / name).write_text(json.dumps(rows, indent=2))
 
 

@@ -43,6 +43,8 @@ from ._thermo.fermi_dirac import fermi_dirac_half as fermi_dirac_half
 from ._thermo.reaction import Reaction as Reaction
 from ._thermo.segregation import Segregation as Segregation
 
+from ._dynamics.impedance import ImpedanceSpectrum as ImpedanceSpectrum
+from ._dynamics.impedance import impedance as impedance
 from ._dynamics.kinetics import ButlerVolmer as ButlerVolmer
 from ._dynamics.kinetics import MassAction as MassAction
 from ._dynamics.kinetics import Radiative as Radiative
@@ -57,5 +59,17 @@ from ._dynamics.waveforms import CyclicSweep as CyclicSweep
 from ._dynamics.waveforms import LinearSweep as LinearSweep
 from ._dynamics.waveforms import Sinusoid as Sinusoid
 from ._dynamics.waveforms import Step as Step
+
+from ._analysis.capacitance_voltage import CapacitanceVoltage as CapacitanceVoltage
+from ._analysis.capacitance_voltage import capacitance_voltage as capacitance_voltage
+from ._analysis.kramers_kronig import KramersKronigCheck as KramersKronigCheck
+from ._analysis.kramers_kronig import kramers_kronig as kramers_kronig
+from ._analysis.mott_schottky import MottSchottkyFit as MottSchottkyFit
+from ._analysis.mott_schottky import mott_schottky as mott_schottky
+from ._analysis.resistance import ArrheniusFit as ArrheniusFit
+from ._analysis.resistance import SpaceChargeResistance as SpaceChargeResistance
+from ._analysis.resistance import activation_energy as activation_energy
+from ._analysis.resistance import conductivity_profile as conductivity_profile
+from ._analysis.resistance import space_charge_resistance as space_charge_resistance
 
 __version__ = "0.1.0"

@@ -1,4 +1,5 @@
-"""Matplotlib plots of an `EquilibriumSolution`: potential, concentrations, band diagram.
+"""Matplotlib plots: an `EquilibriumSolution` (potential, concentrations, band diagram) and an
+`ImpedanceSpectrum` (Nyquist and Bode).
 
 Each function draws on `ax` (a new figure when omitted) and returns the axes. Positions are
 shown in nm, measured from the first interface when there is one.
@@ -132,3 +133,63 @@ def brouwer(result, x=None, **kwargs):
     from ._thermo.brouwer import brouwer_plot
 
     return brouwer_plot(result, x, **kwargs)
+
+
+def _area_scaled(spectrum, area):
+    z = np.asarray(spectrum.impedance)
+    if area is None:
+        return z, "Ω m²"
+    if not area > 0:
+        raise ValueError(f"plot: area must be > 0 (m²), got {area!r}")
+    return z / area, "Ω"
+
+
+def nyquist(spectrum, ax=None, *, area=None, label=None, marker_decades=True):
+    """Nyquist plot of an `ImpedanceSpectrum`: −Im Z against Re Z on equal axes.
+
+    Impedances are per area (Ω m²) unless `area` (m²) is given (then Ω). With
+    `marker_decades`, the points nearest to each whole decade of frequency are marked and
+    labelled. Returns the axes.
+    """
+    ax = _axes(ax)
+    z, unit = _area_scaled(spectrum, area)
+    line = ax.plot(z.real, -z.imag, "-", label=label)[0]
+    if marker_decades:
+        f = np.asarray(spectrum.frequency)
+        decades = np.arange(np.ceil(np.log10(f.min())), np.floor(np.log10(f.max())) + 1)
+        for d in decades:
+            i = int(np.argmin(np.abs(np.log10(f) - d)))
+            if abs(np.log10(f[i]) - d) < 0.05:
+                ax.plot(z.real[i], -z.imag[i], "o", ms=3, color=line.get_color())
+                ax.annotate(
+                    f"$10^{{{int(d)}}}$ Hz",
+                    (z.real[i], -z.imag[i]),
+                    fontsize=7,
+                    xytext=(3, 3),
+                    textcoords="offset points",
+                )
+    ax.set_aspect("equal", adjustable="datalim")
+    ax.set_xlabel(f"Re Z ({unit})")
+    ax.set_ylabel(f"−Im Z ({unit})")
+    if label is not None:
+        ax.legend(fontsize=8)
+    return ax
+
+
+def bode(spectrum, axes=None, *, area=None, label=None):
+    """Bode plot of an `ImpedanceSpectrum`: |Z| (log) and its phase (degrees) against frequency
+    (Hz, log), on two stacked axes (a new figure when `axes` is omitted). Returns the axes."""
+    if axes is None:
+        import matplotlib.pyplot as plt
+
+        _, axes = plt.subplots(2, 1, figsize=(6, 5), sharex=True)
+    z, unit = _area_scaled(spectrum, area)
+    f = np.asarray(spectrum.frequency)
+    axes[0].loglog(f, np.abs(z), label=label)
+    axes[1].semilogx(f, np.degrees(np.angle(z)), label=label)
+    axes[0].set_ylabel(f"|Z| ({unit})")
+    axes[1].set_ylabel("phase (°)")
+    axes[1].set_xlabel("frequency (Hz)")
+    if label is not None:
+        axes[0].legend(fontsize=8)
+    return axes

@@ -38,3 +38,51 @@ def electrode_cell(potential, c0=1e24, eps_r=10.0, z=1):
         right=pj.Bulk(),
         temperature=T,
     )
+
+
+# transport cells shared by the dynamics and impedance tests
+
+SPECIES = [pj.Species("A+", charge=1), pj.Species("B-", charge=-1)]
+
+
+def binary(thickness, c0=1e24, d_plus=1e-12, d_minus=1e-12, eps_r=10.0, name="el"):
+    carriers = {
+        "A+": pj.Carrier(0.0, 1e28, diffusivity=d_plus),
+        "B-": pj.Carrier(0.0, 1e28, diffusivity=d_minus),
+    }
+    return pj.Phase(name, eps_r=eps_r, carriers=carriers, thickness=thickness)
+
+
+def blocking_cell(length=200e-9, c0=1e24, **kw):
+    return pj.Junction(
+        [binary(length, c0, **kw)],
+        pj.ReferenceBulk("el", {"A+": c0, "B-": c0}),
+        left=pj.Electrode(0.0),
+        right=pj.Electrode(0.0),
+        species=SPECIES,
+        temperature=T,
+    )
+
+
+def single_ion_cell(j0_left, j0_right, j0_interface=None, length=50e-9, temperature=T):
+    """Li^+ conducting solid electrolyte (frozen anion background) between two Li electrodes
+    with Butler–Volmer exchange; optionally two layers with interfacial kinetics."""
+
+    def layer(name):
+        carriers = {"Li_i^•": pj.Carrier(0.0, 1e28, diffusivity=1e-12)}
+        return pj.Phase(
+            name, eps_r=20.0, carriers=carriers, thickness=length, background_charge=-1e26
+        )
+
+    phases = [layer("a")] if j0_interface is None else [layer("a"), layer("b")]
+    interfaces = None
+    if j0_interface is not None:
+        interfaces = [pj.Interface(kinetics=(pj.ButlerVolmer("Li_i^•", j0_interface),))]
+    return pj.Junction(
+        phases,
+        pj.ReferenceBulk("a", {"Li_i^•": 1e26}),
+        interfaces=interfaces,
+        left=pj.Electrode(0.0, exchange=(pj.ButlerVolmer("Li_i^•", j0_left),)),
+        right=pj.Electrode(0.0, exchange=(pj.ButlerVolmer("Li_i^•", j0_right, 0.3),)),
+        temperature=temperature,
+    )

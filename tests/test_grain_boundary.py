@@ -21,7 +21,7 @@ def grain(name, dopant_mobile):
         name,
         eps_r=EPS_R,
         carriers={
-            VACANCY: pj.Carrier(0.0, 5e28),
+            VACANCY: pj.Carrier(0.0, 5e28, diffusivity=1e-12),  # m²/s, for the resistances
             DOPANT: pj.Carrier(0.0, 2.5e28)
             if dopant_mobile
             else pj.Carrier(density=N_A, mobile=False),
@@ -108,16 +108,13 @@ def test_mott_schottky_versus_gouy_chapman_profiles(boundary):
 def test_mott_schottky_resistivity_ratio(mott_schottky_boundary):
     """Perpendicular grain-boundary resistivity over the depletion width relative to the bulk,
     r = (1/w)∫_0^w c_b/c dx = ∫_0^1 exp(u0 s²) ds → e^{u0}/(2u0) for u0 = 2eφ0/kT ≫ 1."""
-    _, _, solution = mott_schottky_boundary
-    x = np.asarray(solution.x)
-    x_gb = x[np.nonzero(np.diff(np.asarray(solution.phase)) != 0)[0][0]]
+    mobile, sigma, solution = mott_schottky_boundary
+    # over the Mott–Schottky width w = √(2εφ0/eN_A) on each side (the default window)
+    resistance = pj.space_charge_resistance(ceria_boundary(sigma, mobile), solution)
+    ratio = float(resistance.resistivity_ratio_across)
     phi0 = float(solution.space_charge_potential[0, 1])
     width = np.sqrt(2 * EPS_R * EPS0 * phi0 / (E * N_A))
-    keep = (x >= x_gb) & (x <= x_gb + width)
-    keep[np.nonzero(x == x_gb)[0][0]] = False  # the grain1 side of the interface node
-    depth = x[keep] - x_gb
-    vacancies = np.asarray(solution.concentration_of(VACANCY))[keep]
-    ratio = np.trapezoid(N_A / 2 / vacancies, depth) / width
+    np.testing.assert_allclose(resistance.width, width, rtol=1e-12)
     u0 = 2 * phi0 / KT_GB
     s = np.linspace(0, 1, 200001)
     parabola = np.trapezoid(np.exp(u0 * s**2), s)

@@ -5,6 +5,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 import scipy.optimize
+from helpers import single_ion_cell
 
 import pnpjax as pj
 
@@ -145,30 +146,6 @@ def test_gradient_through_a_steady_state():
     assert float(grad) > 0  # longer lifetimes, less recombination current (I < 0 here)
 
 
-def single_ion_cell(j0_left, j0_right, j0_interface=None, length=50e-9):
-    """Li^+ conducting solid electrolyte (frozen anion background) between two Li electrodes
-    with Butler–Volmer exchange; optionally two layers with interfacial kinetics."""
-
-    def layer(name):
-        carriers = {"Li_i^•": pj.Carrier(0.0, 1e28, diffusivity=1e-12)}
-        return pj.Phase(
-            name, eps_r=20.0, carriers=carriers, thickness=length, background_charge=-1e26
-        )
-
-    phases = [layer("a")] if j0_interface is None else [layer("a"), layer("b")]
-    interfaces = None
-    if j0_interface is not None:
-        interfaces = [pj.Interface(kinetics=(pj.ButlerVolmer("Li_i^•", j0_interface),))]
-    return pj.Junction(
-        phases,
-        pj.ReferenceBulk("a", {"Li_i^•": 1e26}),
-        interfaces=interfaces,
-        left=pj.Electrode(0.0, exchange=(pj.ButlerVolmer("Li_i^•", j0_left),)),
-        right=pj.Electrode(0.0, exchange=(pj.ButlerVolmer("Li_i^•", j0_right, 0.3),)),
-        temperature=T,
-    )
-
-
 def _bv_overpotential(current, j0, alpha):
     """η (V) with current = j0 [exp(α eη/kT) − exp(−(1−α) eη/kT)]."""
     return scipy.optimize.brentq(
@@ -184,7 +161,7 @@ def test_butler_volmer_electrodes_and_interface(layers):
     """A single-ion conductor stays uniform, so V = IR + Σ η_BV(I): the current solves that
     scalar equation (electrode kinetics at both ends; interfacial kinetics between layers)."""
     j0 = (20.0, 50.0, 10.0)
-    cell = single_ion_cell(j0[0], j0[1], j0[2] if layers == 2 else None)
+    cell = single_ion_cell(j0[0], j0[1], j0[2] if layers == 2 else None, temperature=T)
     volts = 0.1
     steady = pj.solve_steady_state(cell, voltage=volts)
     current = -float(steady.current[0])  # positive: Li^+ flows right → left

@@ -4,31 +4,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from helpers import EPS0, KT, E, T, debye
+from helpers import EPS0, KT, SPECIES, E, T, binary, blocking_cell, debye
 
 import pnpjax as pj
 from pnpjax._dynamics.residual import bernoulli
-
-SPECIES = [pj.Species("A+", charge=1), pj.Species("B-", charge=-1)]
-
-
-def binary(thickness, c0=1e24, d_plus=1e-12, d_minus=1e-12, eps_r=10.0, name="el"):
-    carriers = {
-        "A+": pj.Carrier(0.0, 1e28, diffusivity=d_plus),
-        "B-": pj.Carrier(0.0, 1e28, diffusivity=d_minus),
-    }
-    return pj.Phase(name, eps_r=eps_r, carriers=carriers, thickness=thickness)
-
-
-def blocking_cell(length=200e-9, c0=1e24, **kw):
-    return pj.Junction(
-        [binary(length, c0, **kw)],
-        pj.ReferenceBulk("el", {"A+": c0, "B-": c0}),
-        left=pj.Electrode(0.0),
-        right=pj.Electrode(0.0),
-        species=SPECIES,
-        temperature=T,
-    )
 
 
 def test_bernoulli_is_safe_and_exact():

@@ -95,13 +95,10 @@ def solve_steady_state(
     check_drive(junction, make_drive(voltage, current))
     if mesh is None:
         mesh = Mesh.auto(junction)
-    steps = continuation_steps
-    if steps is None:
-        v = concrete(voltage) if voltage is not None else None
-        kT = 8.617333262e-5 * float(concrete(junction.temperature) or 298.15)
-        steps = max(1, int(np.ceil(abs(float(v)) / (2 * kT)))) if v is not None else 1
-    if steps < 1:
-        raise ValueError(f"solve_steady_state: continuation_steps must be >= 1, got {steps}")
+    try:
+        steps = continuation_stages(junction, voltage, current, continuation_steps)
+    except ValueError as error:
+        raise ValueError(f"solve_steady_state: {error}") from None
     return _steady(junction, voltage, current, mesh, steps, max_steps, throw)
 
 
@@ -111,8 +108,25 @@ def _has_right_contact(junction):
     return _contact_kind(junction.right) != INSULATING
 
 
-@eqx.filter_jit
-def _steady(junction, voltage, current, mesh, steps, max_steps, throw):
+def continuation_stages(junction: Junction, voltage, current, continuation_steps) -> int:
+    """Number of bias stages: `continuation_steps`, or one per 2 k_BT/e of |voltage|."""
+    steps = continuation_steps
+    if steps is None:
+        v = concrete(voltage) if voltage is not None else None
+        kT = 8.617333262e-5 * float(concrete(junction.temperature) or 298.15)
+        steps = max(1, int(np.ceil(abs(float(v)) / (2 * kT)))) if v is not None else 1
+    if steps < 1:
+        raise ValueError(f"continuation_steps must be >= 1, got {steps}")
+    return steps
+
+
+def operating_point(junction, voltage, current, mesh, steps, max_steps):
+    """The steady state under a constant drive (traced; call inside jit).
+
+    Returns `(system, y, reference, iterations, ok)`: the system with its drive at the target
+    value, the non-dimensional state, the equilibrium reference voltage (V), the Newton
+    iterations and whether every stage converged.
+    """
     drive_value = voltage if voltage is not None else current
     system, y0, reference = prepare(
         junction,
@@ -129,6 +143,14 @@ def _steady(junction, voltage, current, mesh, steps, max_steps, throw):
         biases = target * jnp.arange(1, steps + 1, dtype=jnp.float64) / steps
         y, _, iterations, ok = _staged(system, y0, weights, targets, biases, max_steps)
         system = eqx.tree_at(lambda s: s.drive.waveform.value, system, target)
+    return system, y, reference, iterations, ok
+
+
+@eqx.filter_jit
+def _steady(junction, voltage, current, mesh, steps, max_steps, throw):
+    system, y, reference, iterations, ok = operating_point(
+        junction, voltage, current, mesh, steps, max_steps
+    )
     if throw:
         y = eqx.error_if(
             y,

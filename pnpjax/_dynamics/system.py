@@ -191,7 +191,7 @@ def build_system(junction: Junction, problem: Problem, g, drive: Drive) -> Trans
     face = problem.conductance / problem.eps_r[edge_phase]
     volume = problem.vol_left + problem.vol_right
     n_p, n_s = layout.mobile.shape
-    diffusivity = _diffusivities(junction, layout)
+    diffusivity = diffusivity_table(junction, layout)
     _check_diffusivities(junction, layout, diffusivity)
     # a scale only: the solution does not depend on it, so it carries no derivative (and the
     # step controller's save times stay free of tangents)
@@ -240,7 +240,7 @@ def build_system(junction: Junction, problem: Problem, g, drive: Drive) -> Trans
     )
 
 
-def _diffusivities(junction: Junction, layout):
+def diffusivity_table(junction: Junction, layout):
     """D (m^2/s) `[n_phases, n_species]` of the mobile carriers (0 elsewhere)."""
     return jnp.stack(
         [
@@ -263,7 +263,7 @@ def check_transport(junction: Junction):
     from .._model.layout import build_layout
 
     layout = build_layout(junction)
-    diffusivity = _diffusivities(junction, layout)
+    diffusivity = diffusivity_table(junction, layout)
     _check_diffusivities(junction, layout, diffusivity)
 
 

@@ -1,0 +1,155 @@
+"""Capacitance–voltage curves: quasi-static (equilibrium, by autodiff) or small-signal (the
+parallel capacitance an impedance analyser reports at one frequency)."""
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jaxtyping import Array, Float
+
+from .._custom_types import concrete
+from .._dynamics.impedance import _impedance, check_impedance_input
+from .._mesh import Mesh
+from .._model.junction import Electrode, Junction
+from .._solvers.capacitance import differential_capacitance
+from .._solvers.newton import Newton
+
+
+class CapacitanceVoltage(eqx.Module):
+    """A capacitance–voltage curve (SI units).
+
+    **Fields:**
+
+    - `voltage` `[v]` (V): the electrode potential (quasi-static) or the DC bias of the right
+      contact (small-signal).
+    - `capacitance` `[v]` (F/m²): $\\partial\\sigma/\\partial V$ (quasi-static) or the parallel
+      capacitance $C_p = \\mathrm{Im}\\,Y/\\omega$ (small-signal).
+    - `conductance` `[v]` (S/m²): the parallel conductance $G_p = \\mathrm{Re}\\,Y$ (0 in the
+      quasi-static curve).
+    - `frequency` (Hz): the measuring frequency; 0 for the quasi-static curve.
+    """
+
+    voltage: Float[Array, " v"]
+    capacitance: Float[Array, " v"]
+    conductance: Float[Array, " v"]
+    frequency: Float[Array, ""]
+
+    @property
+    def inverse_square(self) -> Float[Array, " v"]:
+        """$1/C^2$ (m⁴/F²), the Mott–Schottky ordinate."""
+        return 1.0 / self.capacitance**2
+
+
+def _check_voltages(voltages):
+    v = concrete(voltages)
+    if v is not None and (np.ndim(v) != 1 or v.size == 0 or not np.all(np.isfinite(v))):
+        raise ValueError(
+            "capacitance_voltage: voltages must be a non-empty 1D array of finite values (V)"
+        )
+
+
+def capacitance_voltage(
+    junction: Junction,
+    voltages,
+    *,
+    frequency=None,
+    side: str = "left",
+    mesh: Mesh | None = None,
+    solver: Newton = Newton(),
+) -> CapacitanceVoltage:
+    """The capacitance of `junction` along a list of voltages.
+
+    **Quasi-static** (`frequency=None`): the equilibrium with the `side` `Electrode` at each
+    potential V (relative to the junction's reference bulk), and $C = \\partial\\sigma/\\partial V$
+    of the charge on that electrode by forward-mode implicit differentiation, vectorised over
+    the voltages. No diffusivities needed: the Mott–Schottky curve of a Schottky or
+    electrolyte contact, the Gouy–Chapman–Stern curve of an electrode.
+
+    **Small-signal** (`frequency=f`, Hz): at each DC bias of the right contact the steady state
+    and the impedance at f (`pnpjax.impedance`), reported as the parallel capacitance
+    $C_p = \\mathrm{Im}\\,Y/\\omega$ and conductance $G_p = \\mathrm{Re}\\,Y$, as an LCR meter in
+    C_p–G_p mode does. Needs contacts at both ends and diffusivities; covers pn junctions and
+    biased mixed conductors. As f → 0 it tends to the quasi-static capacitance of a blocking
+    device.
+
+    **Arguments:**
+
+    - `junction`: the `Junction`.
+    - `voltages`: 1D array (V).
+    - `frequency`: None (quasi-static) or the measuring frequency (Hz, > 0).
+    - `side`: `"left"` or `"right"`, the electrode of the quasi-static curve.
+    - `mesh`: a `Mesh`; default `Mesh.auto` of the junction at every voltage (so the mesh
+      resolves the narrowest layer of the sweep, e.g. accumulation).
+    - `solver`: the equilibrium `Newton` settings (quasi-static).
+
+    **Returns:** a `CapacitanceVoltage`; pass `.voltage`, `.capacitance` to `mott_schottky`.
+
+    **References:** S. M. Sze and K. K. Ng, *Physics of Semiconductor Devices*, 3rd ed., Wiley
+    (2007), §2.3 (depletion capacitance); D. K. Schroder, *Semiconductor Material and Device
+    Characterization*, 3rd ed., Wiley (2006), ch. 2 (C–V profiling, parallel model).
+    """
+    if not isinstance(junction, Junction):
+        raise TypeError(f"capacitance_voltage: expected a pnpjax.Junction, got {type(junction)}")
+    _check_voltages(voltages)
+    voltages = jnp.asarray(voltages, dtype=jnp.float64)
+    if frequency is None:
+        return _quasi_static(junction, voltages, side, mesh, solver)
+    f = concrete(frequency)
+    if f is not None and (np.ndim(f) != 0 or not np.isfinite(f) or f <= 0):
+        raise ValueError(
+            f"capacitance_voltage: frequency must be a positive number (Hz), got {frequency!r}"
+        )
+    return _small_signal(junction, voltages, jnp.asarray(frequency, jnp.float64), mesh)
+
+
+def _quasi_static(junction, voltages, side, mesh, solver):
+    if side not in ("left", "right"):
+        raise ValueError(f"capacitance_voltage: side must be 'left' or 'right', got {side!r}")
+    boundary = junction.left if side == "left" else junction.right
+    if not isinstance(boundary, Electrode):
+        raise ValueError(
+            f"capacitance_voltage: the {side} boundary is {type(boundary).__name__}, not an "
+            "Electrode; a quasi-static curve needs an electrode potential to vary (pass "
+            "frequency= for the small-signal capacitance of a device with ohmic contacts)"
+        )
+    where = (lambda j: j.left.potential) if side == "left" else (lambda j: j.right.potential)
+    if mesh is None:
+        mesh = Mesh.auto(eqx.tree_at(where, junction, voltages))
+
+    def one(v):
+        capacitance, _ = differential_capacitance(
+            eqx.tree_at(where, junction, v), side=side, mesh=mesh, solver=solver
+        )
+        return capacitance
+
+    capacitance = jax.vmap(one)(voltages)
+    return CapacitanceVoltage(
+        voltage=voltages,
+        capacitance=capacitance,
+        conductance=jnp.zeros_like(capacitance),
+        frequency=jnp.zeros(()),
+    )
+
+
+def _small_signal(junction, voltages, frequency, mesh):
+    # validate the junction and the drive once, with a concrete bias
+    v = concrete(voltages)
+    largest = float(np.max(np.abs(v))) if v is not None else 0.0
+    if mesh is None:
+        mesh = Mesh.auto(junction)
+    check_impedance_input(junction, frequency[None], largest, None)
+    kT = 8.617333262e-5 * float(concrete(junction.temperature) or 298.15)
+    steps = max(1, int(np.ceil(largest / (2 * kT))))
+
+    def one(bias):
+        spectrum = _impedance(junction, frequency[None], bias, None, mesh, steps, 100, True)
+        return spectrum.admittance[0]
+
+    admittance = jax.vmap(one)(voltages)
+    omega = 2 * jnp.pi * frequency
+    return CapacitanceVoltage(
+        voltage=voltages,
+        capacitance=admittance.imag / omega,
+        conductance=admittance.real,
+        frequency=frequency,
+    )
