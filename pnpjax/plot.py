@@ -149,7 +149,8 @@ def nyquist(spectrum, ax=None, *, area=None, label=None, marker_decades=True):
 
     Impedances are per area (Ω m²) unless `area` (m²) is given (then Ω). With
     `marker_decades`, the points nearest to each whole decade of frequency are marked and
-    labelled. Returns the axes.
+    labelled (where labels would not overlap). The axes keep equal scales (`set_xlim` and
+    `set_ylim` zoom). Returns the axes.
     """
     ax = _axes(ax)
     z, unit = _area_scaled(spectrum, area)
@@ -157,18 +158,25 @@ def nyquist(spectrum, ax=None, *, area=None, label=None, marker_decades=True):
     if marker_decades:
         f = np.asarray(spectrum.frequency)
         decades = np.arange(np.ceil(np.log10(f.min())), np.floor(np.log10(f.max())) + 1)
+        # label a decade only where it stands clear of the last labelled one (2% of the span)
+        span = max(np.ptp(z.real), np.ptp(z.imag), np.finfo(float).tiny)
+        last = None
         for d in decades:
             i = int(np.argmin(np.abs(np.log10(f) - d)))
-            if abs(np.log10(f[i]) - d) < 0.05:
-                ax.plot(z.real[i], -z.imag[i], "o", ms=3, color=line.get_color())
+            if abs(np.log10(f[i]) - d) >= 0.05:
+                continue
+            point = np.array([z.real[i], -z.imag[i]])
+            ax.plot(*point, "o", ms=3, color=line.get_color())
+            if last is None or np.hypot(*(point - last)) > 0.02 * span:
                 ax.annotate(
                     f"$10^{{{int(d)}}}$ Hz",
-                    (z.real[i], -z.imag[i]),
+                    tuple(point),
                     fontsize=7,
                     xytext=(3, 3),
                     textcoords="offset points",
                 )
-    ax.set_aspect("equal", adjustable="datalim")
+                last = point
+    ax.set_aspect("equal", adjustable="box")
     ax.set_xlabel(f"Re Z ({unit})")
     ax.set_ylabel(f"−Im Z ({unit})")
     if label is not None:
