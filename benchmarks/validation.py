@@ -404,11 +404,8 @@ def _binary(thickness, d=1e-12):
     return pj.Phase("el", eps_r=EPS_R, carriers=carriers, thickness=thickness), species
 
 
-def blocking_charging():
-    """Items 10–11: a blocking cell (200 nm) under a 10 mV step over 14 decades of time."""
-    import jax.numpy as jnp
-
-    length, d = 200e-9, 1e-12
+def _blocking_cell(length, d):
+    """The binary electrolyte between two blocking electrodes: `(phase, species, junction)`."""
     phase, species = _binary(length, d)
     junction = pj.Junction(
         [phase],
@@ -418,6 +415,15 @@ def blocking_charging():
         species=species,
         temperature=T,
     )
+    return phase, species, junction
+
+
+def blocking_charging():
+    """Items 10–11: a blocking cell (200 nm) under a 10 mV step over 14 decades of time."""
+    import jax.numpy as jnp
+
+    length, d = 200e-9, 1e-12
+    phase, species, junction = _blocking_cell(length, d)
     mesh = pj.Mesh.auto(junction)
     sol = pj.solve_transient(junction, jnp.logspace(-12, 2, 57), voltage=0.01, mesh=mesh)
     amounts = np.asarray(sol.amounts)
@@ -535,15 +541,7 @@ def blocking_impedance():
     import jax.numpy as jnp
 
     length, d = 200e-9, 1e-12
-    phase, species = _binary(length, d)
-    junction = pj.Junction(
-        [phase],
-        pj.ReferenceBulk("el", {"A+": C0, "B-": C0}),
-        left=pj.Electrode(0.0),
-        right=pj.Electrode(0.0),
-        species=species,
-        temperature=T,
-    )
+    phase, species, junction = _blocking_cell(length, d)
     r_bulk = length * KT / (E * 2 * C0 * d)
     f = np.logspace(-2, 12, 141)
     omega = 2 * np.pi * f * LAM**2 / d

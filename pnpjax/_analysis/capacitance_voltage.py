@@ -10,8 +10,8 @@ from jaxtyping import Array, Float
 from .._custom_types import concrete
 from .._dynamics.impedance import _impedance, check_impedance_input
 from .._mesh import Mesh
-from .._model.junction import Electrode, Junction
-from .._solvers.capacitance import differential_capacitance
+from .._model.junction import Junction
+from .._solvers.capacitance import differential_capacitance, electrode_potential
 from .._solvers.newton import Newton
 
 
@@ -103,16 +103,12 @@ def capacitance_voltage(
 
 
 def _quasi_static(junction, voltages, side, mesh, solver):
-    if side not in ("left", "right"):
-        raise ValueError(f"capacitance_voltage: side must be 'left' or 'right', got {side!r}")
-    boundary = junction.left if side == "left" else junction.right
-    if not isinstance(boundary, Electrode):
-        raise ValueError(
-            f"capacitance_voltage: the {side} boundary is {type(boundary).__name__}, not an "
-            "Electrode; a quasi-static curve needs an electrode potential to vary (pass "
-            "frequency= for the small-signal capacitance of a device with ohmic contacts)"
-        )
-    where = (lambda j: j.left.potential) if side == "left" else (lambda j: j.right.potential)
+    where = electrode_potential(
+        junction,
+        side,
+        "capacitance_voltage",
+        " (pass frequency= for the small-signal capacitance of a device with ohmic contacts)",
+    )
     if mesh is None:
         mesh = Mesh.auto(eqx.tree_at(where, junction, voltages))
 

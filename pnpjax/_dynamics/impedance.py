@@ -183,15 +183,8 @@ def impedance(
 @eqx.filter_jit
 def _impedance(junction, frequencies, voltage, current, mesh, steps, max_steps, throw):
     system, y, reference, iterations, ok = operating_point(
-        junction, voltage, current, mesh, steps, max_steps
+        junction, voltage, current, mesh, steps, max_steps, "impedance" if throw else None
     )
-    if throw:
-        y = eqx.error_if(
-            y,
-            ~ok,
-            "impedance: the steady state did not converge. Re-run with throw=False and inspect "
-            ".result; raise continuation_steps or max_steps",
-        )
     z = response(system, y, frequencies)
     steady = make_solution(
         system, jnp.array([jnp.inf]), y[None], reference, jnp.where(ok, 0, 1), iterations

@@ -120,12 +120,13 @@ def continuation_stages(junction: Junction, voltage, current, continuation_steps
     return steps
 
 
-def operating_point(junction, voltage, current, mesh, steps, max_steps):
+def operating_point(junction, voltage, current, mesh, steps, max_steps, throw=None):
     """The steady state under a constant drive (traced; call inside jit).
 
     Returns `(system, y, reference, iterations, ok)`: the system with its drive at the target
     value, the non-dimensional state, the equilibrium reference voltage (V), the Newton
-    iterations and whether every stage converged.
+    iterations and whether every stage converged. With `throw` (the caller's name), an
+    unconverged state raises at run time.
     """
     drive_value = voltage if voltage is not None else current
     system, y0, reference = prepare(
@@ -143,22 +144,22 @@ def operating_point(junction, voltage, current, mesh, steps, max_steps):
         biases = target * jnp.arange(1, steps + 1, dtype=jnp.float64) / steps
         y, _, iterations, ok = _staged(system, y0, weights, targets, biases, max_steps)
         system = eqx.tree_at(lambda s: s.drive.waveform.value, system, target)
+    if throw:
+        y = eqx.error_if(
+            y,
+            ~ok,
+            f"{throw}: the steady state did not converge. Re-run with throw=False and inspect "
+            ".result; raise continuation_steps or max_steps, or check the bias (many volts "
+            "across a blocking contact) and the rates",
+        )
     return system, y, reference, iterations, ok
 
 
 @eqx.filter_jit
 def _steady(junction, voltage, current, mesh, steps, max_steps, throw):
     system, y, reference, iterations, ok = operating_point(
-        junction, voltage, current, mesh, steps, max_steps
+        junction, voltage, current, mesh, steps, max_steps, "solve_steady_state" if throw else None
     )
-    if throw:
-        y = eqx.error_if(
-            y,
-            ~ok,
-            "solve_steady_state: Newton did not converge. Re-run with throw=False and inspect "
-            ".result; raise continuation_steps or max_steps, or check the bias (many volts "
-            "across a blocking contact) and the rates",
-        )
     return make_solution(
         system, jnp.array([jnp.inf]), y[None], reference, jnp.where(ok, 0, 1), iterations
     )

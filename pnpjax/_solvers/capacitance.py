@@ -10,6 +10,20 @@ from .equilibrium import solve_equilibrium
 from .newton import Newton
 
 
+def electrode_potential(junction: Junction, side: str, caller: str, hint: str = ""):
+    """The accessor `junction -> potential` of the `side` Electrode (for `eqx.tree_at`);
+    raises if `side` is not an electrode."""
+    if side not in ("left", "right"):
+        raise ValueError(f"{caller}: side must be 'left' or 'right', got {side!r}")
+    boundary = junction.left if side == "left" else junction.right
+    if not isinstance(boundary, Electrode):
+        raise ValueError(
+            f"{caller}: the {side} boundary is {type(boundary).__name__}, not an Electrode; the "
+            f"capacitance is defined against an electrode potential{hint}"
+        )
+    return (lambda j: j.left.potential) if side == "left" else (lambda j: j.right.potential)
+
+
 def differential_capacitance(
     junction: Junction,
     *,
@@ -35,18 +49,10 @@ def differential_capacitance(
     **Reference:** A. J. Bard and L. R. Faulkner, *Electrochemical Methods*, 2nd ed. (2001),
     §13.3 (differential capacitance).
     """
-    if side not in ("left", "right"):
-        raise ValueError(f"differential_capacitance: side must be 'left' or 'right', got {side!r}")
-    boundary = junction.left if side == "left" else junction.right
-    if not isinstance(boundary, Electrode):
-        raise ValueError(
-            f"differential_capacitance: the {side} boundary is {type(boundary).__name__}, not an "
-            "Electrode; the capacitance is defined against an electrode potential"
-        )
+    where = electrode_potential(junction, side, "differential_capacitance")
     if mesh is None:
         mesh = Mesh.auto(junction)
     index = 0 if side == "left" else 1
-    where = (lambda j: j.left.potential) if side == "left" else (lambda j: j.right.potential)
 
     def charge(potential):
         solution = solve_equilibrium(
