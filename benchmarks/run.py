@@ -12,6 +12,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_batch  # noqa: E402
 import bench_dynamics  # noqa: E402
 import bench_gouy_chapman  # noqa: E402
+import bench_impedance  # noqa: E402
 import bench_nonideal  # noqa: E402
 
 
@@ -20,7 +21,9 @@ def main(argv=None) -> None:
     parser.add_argument("--quick", action="store_true", help="small smoke run of each")
     parser.add_argument("--batch-size", type=int, default=None, help="bench_batch members")
     parser.add_argument(
-        "--only", choices=("gouy_chapman", "batch", "nonideal", "dynamics"), default=None
+        "--only",
+        choices=("gouy_chapman", "batch", "nonideal", "dynamics", "impedance"),
+        default=None,
     )
     args = parser.parse_args(argv)
     quick = ["--quick"] if args.quick else []
@@ -36,6 +39,9 @@ def main(argv=None) -> None:
         print()
     if args.only in (None, "dynamics"):
         bench_dynamics.main(quick)
+        print()
+    if args.only in (None, "impedance"):
+        bench_impedance.main(quick)
 
 
 if __name__ == "__main__":

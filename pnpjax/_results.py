@@ -165,12 +165,17 @@ class EquilibriumSolution(eqx.Module):
 
     def to_csv(self, path) -> None:
         """Write the profiles to a CSV file with a header naming each column and its unit."""
-        table = self.to_dict()
-        with open(path, "w", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(list(table))
-            for row in zip(*table.values()):
-                writer.writerow([f"{v:.10g}" for v in row])
+        write_csv(path, self.to_dict())
+
+
+def write_csv(path, table: dict[str, np.ndarray]) -> None:
+    """Columns of equal length, keyed by name with unit, to a CSV file (10 significant
+    digits)."""
+    with open(path, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(list(table))
+        for row in zip(*table.values()):
+            writer.writerow([f"{v:.10g}" for v in row])
 
 
 def _profile_entries(problem: Problem):

@@ -428,3 +428,52 @@ def test_nyquist_and_bode_plots(blocking):
     np.testing.assert_allclose(axes[1].lines[0].get_data()[1], np.asarray(spectrum.phase))
     with pytest.raises(ValueError, match="area"):
         plot.nyquist(spectrum, area=-1.0)
+
+
+def test_spectrum_export(blocking, tmp_path):
+    _, spectra = blocking
+    spectrum = spectra["coarse"]
+    path = tmp_path / "spectrum.csv"
+    spectrum.to_csv(path)
+    table = np.loadtxt(path, delimiter=",", skiprows=1)
+    header = path.read_text().splitlines()[0].split(",")
+    assert header[0] == "frequency [Hz]" and header[1] == "Re Z [Ohm m^2]"
+    z = np.asarray(spectrum.impedance)
+    np.testing.assert_allclose(table[:, 0], FREQUENCIES, rtol=1e-9)
+    np.testing.assert_allclose(table[:, 1] + 1j * table[:, 2], z, rtol=1e-9)
+    np.testing.assert_allclose(table[:, 4], np.asarray(spectrum.phase), rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize("kind", ["blocking", "butler-volmer"])
+def test_a_mirrored_device_gives_the_same_spectrum(kind):
+    """Electrode | conductor | ohmic and its mirror image: one spectrum, whichever end carries
+    the electrode whose charge (and exchange) gives the current."""
+    if kind == "blocking":
+        phase = pj.Phase(
+            "n",
+            eps_r=11.7,
+            carriers={"e'": pj.Carrier(0.0, 2.8e25, diffusivity=1e-4)},
+            thickness=200e-9,
+            background_charge=1e22,
+        )
+        state, contact = pj.ReferenceBulk("n", {"e'": 1e22}), pj.Electrode(0.0)
+    else:
+        phase = pj.Phase(
+            "a",
+            eps_r=20.0,
+            carriers={"Li_i^•": pj.Carrier(0.0, 1e28, diffusivity=1e-12)},
+            thickness=50e-9,
+            background_charge=-1e26,
+        )
+        state = pj.ReferenceBulk("a", {"Li_i^•": 1e26})
+        contact = pj.Electrode(0.0, exchange=(pj.ButlerVolmer("Li_i^•", 20.0),))
+    f = np.logspace(-2, 12, 8)
+    spectra = [
+        np.asarray(
+            pj.impedance(pj.Junction([phase], state, left=a, right=b, temperature=T), f).impedance
+        )
+        for a, b in ((contact, pj.Ohmic()), (pj.Ohmic(), contact))
+    ]
+    # measured 3e-14 and 1e-12
+    np.testing.assert_allclose(spectra[1], spectra[0], rtol=1e-9)
+    assert np.all(spectra[0].real > 0) and np.all(spectra[0].imag < 0)

@@ -178,7 +178,7 @@ def consistent_state(system, t, y):
     mask = residual.differential_mask(system)
     v0 = root.to_variables(system, y)
     weights = np.zeros((0, system.channels.count))
-    v, _, _, _, ok = root.implicit_newton(system, t, v0, weights, jnp.zeros(0), fixed=(mask, y))
+    v, _, _, ok = root.implicit_newton(system, t, v0, weights, jnp.zeros(0), fixed=(mask, y))
     return root.to_state(system, v), ok
 
 

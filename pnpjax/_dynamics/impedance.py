@@ -35,6 +35,7 @@ from .._custom_types import concrete
 from .._linalg.block_tridiagonal import BlockTridiagonal
 from .._mesh import Mesh
 from .._model.junction import Junction
+from .._results import write_csv
 from . import residual
 from .esdirk import jacobian_blocks
 from .results import TransportSolution, make_solution
@@ -62,6 +63,8 @@ class ImpedanceSpectrum(eqx.Module):
     **Properties:** `admittance` (S/m²), `capacitance` $C(\\omega) = Y/(i\\omega)$ (complex,
     F/m²; its real part is the parallel capacitance an analyser reports), `angular_frequency`
     (rad/s), `modulus` |Z| (Ω·m²), `phase` (degrees, −90 for a capacitor).
+
+    **Export:** `to_dict()`, `to_csv(path)` (frequency, Re Z, Im Z, |Z|, phase).
     """
 
     frequency: Float[Array, " f"]
@@ -94,6 +97,21 @@ class ImpedanceSpectrum(eqx.Module):
     @property
     def converged(self):
         return self.result == 0
+
+    def to_dict(self) -> dict[str, np.ndarray]:
+        """The spectrum as NumPy columns keyed by name with unit (an unbatched spectrum)."""
+        z = np.asarray(self.impedance)
+        return {
+            "frequency [Hz]": np.asarray(self.frequency),
+            "Re Z [Ohm m^2]": z.real,
+            "Im Z [Ohm m^2]": z.imag,
+            "|Z| [Ohm m^2]": np.abs(z),
+            "phase [deg]": np.degrees(np.angle(z)),
+        }
+
+    def to_csv(self, path) -> None:
+        """Write the spectrum to a CSV file (the columns of `to_dict`), as analysers export."""
+        write_csv(path, self.to_dict())
 
 
 def _check_frequencies(frequencies):
@@ -282,8 +300,9 @@ def response(system, y, frequencies) -> Complex[Array, " f"]:
             # I = [Σ_e J_e/C_e − d(u_N − u_0)/dt]/Σ_e 1/C_e: the contacts' displacement current
             current = readout @ delta - iw / complex_(kT * inverse.sum())
         else:
+            # the face charge is signed for +x at either end; the exchange counts inward
             sign = 1.0 if contact_side == 0 else -1.0
-            current = complex_(jnp.asarray(sign)) * (iw * (readout @ delta) + transfer @ delta)
+            current = iw * (readout @ delta) + complex_(jnp.asarray(sign)) * (transfer @ delta)
         return -1.0 / (current * complex_(system.current_scale))
 
     return jax.vmap(one)(omega)

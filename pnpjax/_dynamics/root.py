@@ -5,9 +5,16 @@ Unknowns are φ (k_BT/e) and, for every channel present at a node, the logarithm
 normalised amount, so that concentrations stay positive over any number of decades and
 Newton's steps are measured in k_BT in both. Steps larger than one unit are damped
 logarithmically, $\\delta \\to \\text{sign}(\\delta)(1 + \\ln|\\delta|)$ (as in the equilibrium
-solver). Conserved quantities of closed channels (amounts, or their combinations that
-reactions and interfacial transfer leave invariant) border the system with Lagrange
-multipliers: $[[J, W], [C, 0]]$ with W the left null vectors of J, which vanish at the solution.
+solver).
+
+Conserved quantities of closed channels (amounts, or their combinations that reactions and
+interfacial transfer leave invariant, $\\sum_k w_k N_k$) make the continuity rows linearly
+dependent: their weighted sum vanishes for any state, so the Jacobian is singular and its block
+LU would meet a zero pivot. For each conserved combination one continuity row (a slot where the
+channel is present, fixed in advance) is replaced by the conservation law
+$\\sum_k w_k N_k = $ its initial value. That row is dense; it is solved as a border,
+$[[A', E], [c^T - E^T, -1]]$ with $A'$ the block-tridiagonal Jacobian carrying a unit row in the
+replaced slot (nonsingular) and E the unit column of the slot.
 
 **References:** R. E. Bank and D. J. Rose, *Numer. Math.* 37, 279 (1981); H. B. Keller,
 *Lectures on Numerical Methods in Bifurcation Problems*, Springer (1987) (bordered systems).
@@ -79,15 +86,36 @@ def conservation_vectors(system: TransportSystem) -> np.ndarray:
     return u[:, rank:].T
 
 
-def _border(system: TransportSystem, weights: np.ndarray):
-    """Left null vectors of the rows per node: w_k s_k V_j on channel slots `[n·B, m]`."""
-    n, b = system.n_nodes, system.block
-    m = weights.shape[0]
-    per_node = jnp.zeros((n, b, m))
-    per_node = per_node.at[:, 1:, :].set(
-        (system.volume[:, None, None] * system.scale[None, :, None]) * weights.T[None]
-    )
-    return per_node.reshape(n * b, m)
+def pivot_slots(system: TransportSystem, weights: np.ndarray) -> np.ndarray:
+    """Flat row indices `[m]`, one per conservation vector, whose continuity row is replaced by
+    the conservation law: a differential slot of the combination's largest channel, at the
+    middle of the nodes where the channel is present, distinct for every vector."""
+    ch = system.channels
+    b = system.block
+    differential = residual.differential_mask(system)
+    used: set[int] = set()
+    slots = []
+    for w in weights:
+        chosen = None
+        for k in np.argsort(-np.abs(w)):
+            if abs(w[k]) <= 1e-8 * np.abs(w).max():
+                break
+            nodes = np.nonzero(ch.left[k] | ch.right[k])[0]
+            # the middle node first (a bulk-like place), then outwards
+            order = sorted(nodes, key=lambda j: abs(j - nodes[len(nodes) // 2]))
+            candidates = [j * b + 1 + k for j in order]
+            free = [r for r in candidates if differential[r] and r not in used]
+            if free:
+                chosen = free[0]
+                break
+        if chosen is None:
+            raise ValueError(
+                "transport: a conserved combination of amounts has no continuity row to carry "
+                "it; check the contacts and reactions of the junction"
+            )
+        used.add(chosen)
+        slots.append(chosen)
+    return np.asarray(slots, dtype=int)
 
 
 def _totals(system: TransportSystem, weights: np.ndarray, y):
@@ -96,58 +124,68 @@ def _totals(system: TransportSystem, weights: np.ndarray, y):
     return jnp.einsum("nk,mk->m", residual.amounts(system, yc), weights)
 
 
-def newton_rows(system, t, v, lam, weights, targets, fixed=None):
-    """Rows of the bordered steady-state system (or, with `fixed = (mask, y)`, of the consistent
-    initialisation: rows in `mask` pin y to the given values)."""
+def newton_rows(system, t, v, weights, targets, fixed=None):
+    """Rows of the steady-state system: the transport rows with one continuity row per
+    conservation vector replaced by Σ_k w_k n̂_k − target (or, with `fixed = (mask, y)`, of the
+    consistent initialisation: rows in `mask` pin y to the given values)."""
     y = to_state(system, v)
     f = residual.rows(system, t, y)
     if fixed is not None:
         mask, y_given = fixed
         f = jnp.where(mask, y - y_given, f)
-    top = f + _border(system, weights) @ lam if weights.shape[0] else f
-    bottom = _totals(system, weights, y) - targets
-    return jnp.concatenate([top, bottom])
+    if weights.shape[0]:
+        f = f.at[pivot_slots(system, weights)].set(_totals(system, weights, y) - targets)
+    return f
 
 
-def _matrix(system, t, v, lam, weights, targets, fixed):
+def _matrix(system, t, v, weights, targets, fixed) -> BorderedBlockTridiagonal:
+    """The Jacobian of `newton_rows` as the bordered system $[[A', E], [c^T - E^T, -1]]$ (see
+    the module docstring); its solution's first n·B entries solve the Jacobian system."""
     n, b = system.n_nodes, system.block
     m = weights.shape[0]
-    fn = lambda v_: newton_rows(system, t, v_, lam, weights, targets, fixed)[: n * b]  # noqa: E731
-    mv = lambda d: jax.jvp(fn, (v,), (d,))[1]  # noqa: E731
+    slots = pivot_slots(system, weights)
+
+    def structured(v_):
+        f = newton_rows(system, t, v_, weights, targets, fixed)
+        return f.at[slots].set(v_[slots]) if m else f
+
+    mv = lambda d: jax.jvp(structured, (v,), (d,))[1]  # noqa: E731
     blocks = block_tridiagonal_from_jvp(mv, n, b)
+    unit = jnp.zeros((n * b, m)).at[slots, jnp.arange(m)].set(1.0)
     if m:
-        border_rows = jax.jacfwd(lambda v_: _totals(system, weights, to_state(system, v_)))(v)
-        border_cols = _border(system, weights)
+        dense = jax.jacfwd(lambda v_: _totals(system, weights, to_state(system, v_)))(v)
     else:
-        border_rows = jnp.zeros((0, n * b))
-        border_cols = jnp.zeros((n * b, 0))
-    return BorderedBlockTridiagonal(blocks, border_cols, border_rows, jnp.zeros((m, m)))
+        dense = jnp.zeros((0, n * b))
+    return BorderedBlockTridiagonal(blocks, unit, dense - unit.T, -jnp.eye(m))
+
+
+def _solvers(matrix: BorderedBlockTridiagonal):
+    """`(solve, solve_transpose)` of the Jacobian from its bordered form."""
+    m = matrix.n_border
+    solve, solve_transpose = matrix.solvers()
+    pad = lambda r: jnp.concatenate([r, jnp.zeros(m, r.dtype)])  # noqa: E731
+    size = matrix.size - m
+    return (lambda r: solve(pad(r))[:size], lambda r: solve_transpose(pad(r))[:size])
 
 
 def newton(system, t, v0, weights, targets, fixed=None, max_steps=200, tol=1e-9):
-    """Damped Newton from `v0`. Returns `(v, λ, iterations, relative residual, converged)`."""
-    m = weights.shape[0]
-    x0 = jnp.concatenate([v0, jnp.zeros(m)])
-    nb = v0.shape[0]
+    """Damped Newton from `v0`. Returns `(v, iterations, largest last step, converged)`."""
 
     def cond(carry):
         _, it, size, finite = carry
         return (it < max_steps) & (size > tol) & finite
 
     def body(carry):
-        x, it, _, _ = carry
-        v, lam = x[:nb], x[nb:]
-        f = newton_rows(system, t, v, lam, weights, targets, fixed)
-        matrix = _matrix(system, t, v, lam, weights, targets, fixed)
-        delta = matrix.solvers()[0](-f)
-        step = jnp.concatenate([_damp(delta[:nb]), delta[nb:]])
-        x_new = x + step
-        size = jnp.max(jnp.abs(delta[:nb]))
-        return x_new, it + 1, size, jnp.all(jnp.isfinite(x_new))
+        v, it, _, _ = carry
+        f = newton_rows(system, t, v, weights, targets, fixed)
+        delta = _solvers(_matrix(system, t, v, weights, targets, fixed))[0](-f)
+        v_new = v + _damp(delta)
+        size = jnp.max(jnp.abs(delta))
+        return v_new, it + 1, size, jnp.all(jnp.isfinite(v_new))
 
-    init = (x0, jnp.array(0), jnp.array(jnp.inf), jnp.all(jnp.isfinite(x0)))
-    x, iterations, size, finite = jax.lax.while_loop(cond, body, init)
-    return x[:nb], x[nb:], iterations, size, (size <= tol) & finite
+    init = (v0, jnp.array(0), jnp.array(jnp.inf), jnp.all(jnp.isfinite(v0)))
+    v, iterations, size, finite = jax.lax.while_loop(cond, body, init)
+    return v, iterations, size, (size <= tol) & finite
 
 
 def implicit_newton(system, t, v0, weights, targets, fixed=None, max_steps=200, tol=1e-9):
@@ -167,24 +205,21 @@ def implicit_newton(system, t, v0, weights, targets, fixed=None, max_steps=200, 
     @solve.defjvp
     def solve_jvp(primals, tangents):
         out = solve(*primals)
-        v, lam = out[0], out[1]
+        v = out[0]
         system_, t_, targets_, pinned_, _ = primals
-        nb = v.shape[0]
-        x = jnp.concatenate([v, lam])
 
-        def rows_of(s_, time, tg_, pin_, x_):
-            return newton_rows(s_, time, x_[:nb], x_[nb:], weights, tg_, as_fixed(pin_))
+        def rows_of(s_, time, tg_, pin_, v_):
+            return newton_rows(s_, time, v_, weights, tg_, as_fixed(pin_))
 
         _, df = jax.jvp(
-            lambda s_, time, tg_, pin_: rows_of(s_, time, tg_, pin_, x),
+            lambda s_, time, tg_, pin_: rows_of(s_, time, tg_, pin_, v),
             primals[:4],
             tangents[:4],
         )
-        matrix = _matrix(system_, t_, v, lam, weights, targets_, as_fixed(pinned_))
-        solve_ = lambda r: matrix.solvers()[0](r)  # noqa: E731
-        solve_transpose = lambda r: matrix.solvers()[1](r)  # noqa: E731
-        dx = jax.lax.custom_linear_solve(
-            lambda d: jax.jvp(lambda x_: rows_of(system_, t_, targets_, pinned_, x_), (x,), (d,))[
+        matrix = _matrix(system_, t_, v, weights, targets_, as_fixed(pinned_))
+        solve_, solve_transpose = _solvers(matrix)
+        dv = jax.lax.custom_linear_solve(
+            lambda d: jax.jvp(lambda v_: rows_of(system_, t_, targets_, pinned_, v_), (v,), (d,))[
                 1
             ],
             -df,
@@ -192,13 +227,7 @@ def implicit_newton(system, t, v0, weights, targets, fixed=None, max_steps=200, 
             transpose_solve=lambda _, r: solve_transpose(r),
         )
         float0 = lambda a: np.zeros(np.shape(a), jax.dtypes.float0)  # noqa: E731
-        return out, (
-            dx[:nb],
-            dx[nb:],
-            float0(out[2]),
-            jnp.zeros_like(out[3]),
-            float0(out[4]),
-        )
+        return out, (dv, float0(out[1]), jnp.zeros_like(out[2]), float0(out[3]))
 
     t = jnp.asarray(t, dtype=jnp.float64)
     return solve(system, t, targets, pinned, jax.lax.stop_gradient(v0))

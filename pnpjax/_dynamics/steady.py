@@ -32,7 +32,7 @@ def _targets(system: TransportSystem, weights, y0):
 
 def _solve(system, y_start, weights, targets, max_steps):
     v0 = root.to_variables(system, y_start)
-    v, _, iterations, size, ok = root.implicit_newton(
+    v, iterations, size, ok = root.implicit_newton(
         system, 0.0, v0, weights, targets, max_steps=max_steps
     )
     return root.to_state(system, v), iterations, ok
