@@ -247,3 +247,33 @@ def test_bad_steady_input(diode):
         pj.Junction(
             [bad], pj.ReferenceBulk("x", {"Li_i^•": 1e26}), left=pj.Symmetry(), right=pj.Symmetry()
         )
+
+
+def test_a_single_closed_carrier_needs_no_lucky_pivot():
+    """Electrons between two blocking electrodes: their amount is conserved, so the continuity
+    rows are linearly dependent and the Jacobian singular. One row carries the conservation
+    law instead; before, the factorisation met a zero pivot and returned NaN (1 µm cell, under
+    the compiled continuation scan)."""
+    phase = pj.Phase(
+        "n",
+        eps_r=11.7,
+        carriers={"e'": pj.Carrier(0.0, 1e25, diffusivity=1e-4)},
+        thickness=1e-6,
+        background_charge=1e22,
+    )
+    cell = pj.Junction(
+        [phase],
+        pj.ReferenceBulk("n", {"e'": 1e22}),
+        left=pj.Electrode(0.0),
+        right=pj.Electrode(0.0),
+        temperature=T,
+    )
+    mesh = pj.Mesh.auto(cell)
+    eq = pj.solve_equilibrium(cell, mesh=mesh)
+    states = [pj.solve_steady_state(cell, voltage=v, mesh=mesh) for v in (0.0, 0.2)]
+    assert all(int(s.result) == 0 for s in states)
+    np.testing.assert_allclose(states[0].concentration[0], eq.concentration, rtol=1e-9)
+    # the electrons' amount is held through the bias
+    np.testing.assert_allclose(states[1].amount_of("e'"), states[0].amount_of("e'"), rtol=1e-10)
+    np.testing.assert_allclose(states[0].amount_of("e'"), 1e22 * 1e-6, rtol=1e-6)
+    assert float(states[1].electrode_charge[0, 1]) > 0  # the bias charged the electrodes
