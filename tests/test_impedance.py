@@ -477,3 +477,42 @@ def test_a_mirrored_device_gives_the_same_spectrum(kind):
     # measured 3e-14 and 1e-12
     np.testing.assert_allclose(spectra[1], spectra[0], rtol=1e-9)
     assert np.all(spectra[0].real > 0) and np.all(spectra[0].imag < 0)
+
+
+def test_reactions_and_a_blocked_interface():
+    """Frenkel pairs 0 = Li_i^• + V_Li' generated and annihilated in phase a, V_Li' blocked at
+    the interface to phase b, blocking electrodes: the conserved combinations mix channels
+    (N_Li − N_V@a, N_V@b). The low-frequency capacitance equals dQ/dV of the steady states."""
+    li, v = "Li_i^•", "V_Li'"
+    k_eq = 1e56 * np.exp(-0.6 / KT)
+    c0 = np.sqrt(k_eq)
+
+    def phase(name, mu_li, mu_v, reactions=()):
+        carriers = {
+            li: pj.Carrier(mu_li, 1e28, diffusivity=1e-12),
+            v: pj.Carrier(mu_v, 1e28, diffusivity=2e-12),
+        }
+        return pj.Phase(name, eps_r=10.0, carriers=carriers, thickness=40e-9, reactions=reactions)
+
+    frenkel = (pj.MassAction(f"0 = {li} + {v}", 1e27),)  # generation (m^-3 s^-1): τ ≈ 0.1 ms
+    mu_v = 0.3 - KT * np.log(1e28 / c0)  # μ̃ of V_Li' in a's bulk at φ = 0 (eV)
+    junction = pj.Junction(
+        [phase("a", 0.3, 0.3, frenkel), phase("b", 0.35, 0.25)],
+        pj.ReferenceBulk("a", {li: c0, v: c0}, potentials={f"{v}@b": mu_v}),
+        interfaces=[pj.Interface(blocked=(v,))],
+        left=pj.Electrode(0.0),
+        right=pj.Electrode(0.0),
+        temperature=T,
+    )
+    mesh = pj.Mesh.auto(junction)
+    volts = 0.05
+    spectrum = pj.impedance(junction, np.array([1e-4, 1e8]), voltage=volts, mesh=mesh)
+
+    def charge(bias):
+        return pj.solve_steady_state(junction, voltage=bias, mesh=mesh).electrode_charge[0, 1]
+
+    dq_dv = jax.jvp(charge, (jnp.asarray(volts),), (jnp.ones(()),))[1]
+    np.testing.assert_allclose(spectrum.capacitance[0].real, dq_dv, rtol=1e-6)
+    y = np.asarray(spectrum.admittance)
+    assert abs(y[0].real) < 1e-3 * abs(y[0].imag)  # blocking: no DC conduction
+    assert np.all(np.isfinite(y))

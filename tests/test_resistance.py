@@ -332,7 +332,8 @@ def test_temperature_sweep_activation_energy():
     np.testing.assert_allclose(np.asarray(results.excess_resistance), reference, rtol=1e-3)
     fitted = pj.activation_energy(temperatures, results.excess_resistance)
     expected = pj.activation_energy(temperatures, jnp.asarray(reference))
-    assert float(fitted.energy) == pytest.approx(float(expected.energy), abs=1e-3)
+    # measured 3.4e-5 eV
+    assert float(fitted.energy) == pytest.approx(float(expected.energy), abs=1e-4)
     assert float(fitted.energy) > MIGRATION + 0.3
 
 

@@ -20,8 +20,10 @@ class CapacitanceVoltage(eqx.Module):
 
     **Fields:**
 
-    - `voltage` `[v]` (V): the electrode potential (quasi-static) or the DC bias of the right
-      contact (small-signal).
+    - `voltage` `[v]` (V): the electrode potential relative to the reference bulk
+      (quasi-static) or the DC bias of the right contact (small-signal). For `mott_schottky`
+      pass the potential of the depleting contact relative to the semiconductor: in the
+      small-signal curve of a device whose left contact depletes, that is `-voltage`.
     - `capacitance` `[v]` (F/m²): $\\partial\\sigma/\\partial V$ (quasi-static) or the parallel
       capacitance $C_p = \\mathrm{Im}\\,Y/\\omega$ (small-signal).
     - `conductance` `[v]` (S/m²): the parallel conductance $G_p = \\mathrm{Re}\\,Y$ (0 in the
@@ -82,10 +84,13 @@ def capacitance_voltage(
       resolves the narrowest layer of the sweep, e.g. accumulation).
     - `solver`: the equilibrium `Newton` settings (quasi-static).
 
-    **Returns:** a `CapacitanceVoltage`; pass `.voltage`, `.capacitance` to `mott_schottky`.
+    **Returns:** a `CapacitanceVoltage`; pass `.voltage` (quasi-static; negated for a
+    small-signal curve whose depleting contact is on the left), `.capacitance` to
+    `mott_schottky`.
 
     **References:** S. M. Sze and K. K. Ng, *Physics of Semiconductor Devices*, 3rd ed., Wiley
-    (2007), §2.3 (depletion capacitance); D. K. Schroder, *Semiconductor Material and Device
+    (2007), §2.2 (depletion capacitance) and ch. 3 (Schottky barriers); D. K. Schroder,
+    *Semiconductor Material and Device
     Characterization*, 3rd ed., Wiley (2006), ch. 2 (C–V profiling, parallel model).
     """
     if not isinstance(junction, Junction):
@@ -130,12 +135,13 @@ def _quasi_static(junction, voltages, side, mesh, solver):
 def _small_signal(junction, voltages, frequency, mesh):
     # validate the junction and the drive once, with a concrete bias
     v = concrete(voltages)
-    largest = float(np.max(np.abs(v))) if v is not None else 0.0
+    largest = float(np.max(np.abs(v))) if v is not None else None
     if mesh is None:
         mesh = Mesh.auto(junction)
-    check_impedance_input(junction, frequency[None], largest, None)
+    check_impedance_input(junction, frequency[None], largest or 0.0, None)
     kT = 8.617333262e-5 * float(concrete(junction.temperature) or 298.15)
-    steps = max(1, int(np.ceil(largest / (2 * kT))))
+    # one continuation stage per 2 k_BT/e of the largest bias; 20 (1 V) for traced voltages
+    steps = max(1, int(np.ceil(largest / (2 * kT)))) if largest is not None else 20
 
     def one(bias):
         spectrum = _impedance(junction, frequency[None], bias, None, mesh, steps, 100, True)

@@ -11,8 +11,10 @@ $$
 
 upper sign for n-type (donors, depletion at $V < V_\\mathrm{fb}$), lower sign for p-type
 (acceptors, depletion at $V > V_\\mathrm{fb}$), with V the electrode potential relative to the
-semiconductor bulk. A straight line through $1/C^2$ against V gives N from its slope and
-$V_\\mathrm{fb}$ from its intercept.
+semiconductor bulk (the solid-state convention of a metal or electrolyte contact). In the
+electrochemical convention, the semiconductor electrode's potential against the electrolyte,
+the sign of V is reversed and n-type slopes are positive: pass −V. A straight line through
+$1/C^2$ against V gives N from its slope and $V_\\mathrm{fb}$ from its intercept.
 
 **References:** A. J. Bard and L. R. Faulkner, *Electrochemical Methods*, 2nd ed., Wiley
 (2001), §18.2; S. M. Sze and K. K. Ng, *Physics of Semiconductor Devices*, 3rd ed., Wiley

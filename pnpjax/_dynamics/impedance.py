@@ -133,7 +133,7 @@ def check_impedance_input(junction, frequencies, voltage, current):
     _check_frequencies(frequencies)
     for name, value in (("voltage", voltage), ("current", current)):
         if value is not None:
-            _check_bias(name, value)
+            _check_bias(name, value, "impedance")
     kinds = (_contact_kind(junction.left), _contact_kind(junction.right))
     if INSULATING in kinds:
         raise ValueError(
@@ -195,6 +195,10 @@ def impedance(
     except ValueError as error:
         raise ValueError(f"impedance: {error}") from None
     frequencies = jnp.asarray(frequencies, dtype=jnp.float64)
+    # arrays, not Python floats, so that another bias reuses the compiled solve
+    voltage, current = (
+        None if v is None else jnp.asarray(v, jnp.float64) for v in (voltage, current)
+    )
     return _impedance(junction, frequencies, voltage, current, mesh, steps, max_steps, throw)
 
 

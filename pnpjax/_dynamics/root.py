@@ -83,38 +83,54 @@ def conservation_vectors(system: TransportSystem) -> np.ndarray:
     processes = np.stack(columns, axis=1)
     u, singular, _ = np.linalg.svd(processes, full_matrices=True)
     rank = int(np.sum(singular > 1e-10 * max(singular.max(initial=0.0), 1.0)))
-    return u[:, rank:].T
+    return reduced_echelon(u[:, rank:].T)
+
+
+def reduced_echelon(weights: np.ndarray) -> np.ndarray:
+    """The same row space in reduced row-echelon form: every row has its own pivot channel
+    (coefficient 1 there, 0 in the other rows), so the continuity rows they replace are
+    independent dependencies (Gauss–Jordan with partial pivoting)."""
+    w = np.array(weights, dtype=float)
+    m, k = w.shape
+    row = 0
+    for col in range(k):
+        if row == m:
+            break
+        r = row + int(np.argmax(np.abs(w[row:, col])))
+        if abs(w[r, col]) < 1e-10:
+            continue
+        w[[row, r]] = w[[r, row]]
+        w[row] /= w[row, col]
+        others = np.arange(m) != row
+        w[others] -= np.outer(w[others, col], w[row])
+        row += 1
+    w[np.abs(w) < 1e-14] = 0.0
+    return w[:row]
 
 
 def pivot_slots(system: TransportSystem, weights: np.ndarray) -> np.ndarray:
     """Flat row indices `[m]`, one per conservation vector, whose continuity row is replaced by
-    the conservation law: a differential slot of the combination's largest channel, at the
-    middle of the nodes where the channel is present, distinct for every vector."""
+    the conservation law: the vector's pivot channel (`weights` in reduced row-echelon form,
+    see `reduced_echelon`) at the middle of the nodes where it is present, a bulk-like place
+    where the replaced row's null-space component does not vanish."""
     ch = system.channels
     b = system.block
     differential = residual.differential_mask(system)
-    used: set[int] = set()
     slots = []
     for w in weights:
-        chosen = None
-        for k in np.argsort(-np.abs(w)):
-            if abs(w[k]) <= 1e-8 * np.abs(w).max():
-                break
-            nodes = np.nonzero(ch.left[k] | ch.right[k])[0]
-            # the middle node first (a bulk-like place), then outwards
-            order = sorted(nodes, key=lambda j: abs(j - nodes[len(nodes) // 2]))
-            candidates = [j * b + 1 + k for j in order]
-            free = [r for r in candidates if differential[r] and r not in used]
-            if free:
-                chosen = free[0]
-                break
-        if chosen is None:
+        k = int(np.flatnonzero(np.abs(w) > 1e-12)[0])
+        others = np.abs(np.delete(weights[:, k], len(slots)))
+        if abs(w[k] - 1.0) > 1e-12 or np.any(others > 1e-12):
+            raise ValueError("pivot_slots: conservation vectors must be in reduced echelon form")
+        nodes = np.nonzero(ch.left[k] | ch.right[k])[0]
+        order = sorted(nodes, key=lambda j: abs(j - nodes[len(nodes) // 2]))
+        free = [j * b + 1 + k for j in order if differential[j * b + 1 + k]]
+        if not free:
             raise ValueError(
-                "transport: a conserved combination of amounts has no continuity row to carry "
-                "it; check the contacts and reactions of the junction"
+                f"transport: the conserved channel {ch.labels[k]!r} has no continuity row to "
+                "carry its conservation law; check the contacts and reactions of the junction"
             )
-        used.add(chosen)
-        slots.append(chosen)
+        slots.append(free[0])
     return np.asarray(slots, dtype=int)
 
 
@@ -124,17 +140,23 @@ def _totals(system: TransportSystem, weights: np.ndarray, y):
     return jnp.einsum("nk,mk->m", residual.amounts(system, yc), weights)
 
 
-def newton_rows(system, t, v, weights, targets, fixed=None):
-    """Rows of the steady-state system: the transport rows with one continuity row per
-    conservation vector replaced by Σ_k w_k n̂_k − target (or, with `fixed = (mask, y)`, of the
-    consistent initialisation: rows in `mask` pin y to the given values)."""
+def _transport_rows(system, t, v, fixed):
     y = to_state(system, v)
     f = residual.rows(system, t, y)
     if fixed is not None:
         mask, y_given = fixed
         f = jnp.where(mask, y - y_given, f)
+    return f
+
+
+def newton_rows(system, t, v, weights, targets, fixed=None):
+    """Rows of the steady-state system: the transport rows with one continuity row per
+    conservation vector replaced by Σ_k w_k n̂_k − target (or, with `fixed = (mask, y)`, of the
+    consistent initialisation: rows in `mask` pin y to the given values)."""
+    f = _transport_rows(system, t, v, fixed)
     if weights.shape[0]:
-        f = f.at[pivot_slots(system, weights)].set(_totals(system, weights, y) - targets)
+        totals = _totals(system, weights, to_state(system, v))
+        f = f.at[pivot_slots(system, weights)].set(totals - targets)
     return f
 
 
@@ -146,7 +168,7 @@ def _matrix(system, t, v, weights, targets, fixed) -> BorderedBlockTridiagonal:
     slots = pivot_slots(system, weights)
 
     def structured(v_):
-        f = newton_rows(system, t, v_, weights, targets, fixed)
+        f = _transport_rows(system, t, v_, fixed)
         return f.at[slots].set(v_[slots]) if m else f
 
     mv = lambda d: jax.jvp(structured, (v,), (d,))[1]  # noqa: E731

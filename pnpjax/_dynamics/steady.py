@@ -15,15 +15,15 @@ from .transient import prepare
 from .waveforms import AbstractWaveform
 
 
-def _check_bias(name, value):
+def _check_bias(name, value, caller="solve_steady_state"):
     if isinstance(value, AbstractWaveform) or callable(value):
         raise TypeError(
-            f"solve_steady_state: {name} must be a number (a steady state has a constant "
+            f"{caller}: {name} must be a number (a steady state has a constant "
             "drive); use solve_transient for waveforms"
         )
     arr = concrete(value)
     if arr is not None and (np.ndim(arr) != 0 or not np.isfinite(arr)):
-        raise ValueError(f"solve_steady_state: {name} must be a finite scalar, got {value!r}")
+        raise ValueError(f"{caller}: {name} must be a finite scalar, got {value!r}")
 
 
 def _targets(system: TransportSystem, weights, y0):
@@ -99,6 +99,10 @@ def solve_steady_state(
         steps = continuation_stages(junction, voltage, current, continuation_steps)
     except ValueError as error:
         raise ValueError(f"solve_steady_state: {error}") from None
+    # arrays, not Python floats, so that another bias reuses the compiled solve
+    voltage, current = (
+        None if v is None else jnp.asarray(v, jnp.float64) for v in (voltage, current)
+    )
     return _steady(junction, voltage, current, mesh, steps, max_steps, throw)
 
 
