@@ -24,7 +24,11 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .._linalg.block_tridiagonal import BorderedBlockTridiagonal, block_tridiagonal_from_jvp
+from .._linalg.block_tridiagonal import (
+    BlockTridiagonal,
+    BorderedBlockTridiagonal,
+    block_tridiagonal_from_jvp,
+)
 from . import residual
 from .system import OHMIC, TransportSystem
 
@@ -160,29 +164,32 @@ def newton_rows(system, t, v, weights, targets, fixed=None):
     return f
 
 
-def _matrix(system, t, v, weights, targets, fixed) -> BorderedBlockTridiagonal:
-    """The Jacobian of `newton_rows` as the bordered system $[[A', E], [c^T - E^T, -1]]$ (see
-    the module docstring); its solution's first n·B entries solve the Jacobian system."""
+def _matrix(system, t, v, weights, targets, fixed):
+    """The Jacobian of `newton_rows`: a `BlockTridiagonal` without conservation rows, else the
+    bordered system $[[A', E], [c^T - E^T, -1]]$ (see the module docstring), whose solution's
+    first n·B entries solve the Jacobian system."""
     n, b = system.n_nodes, system.block
     m = weights.shape[0]
-    slots = pivot_slots(system, weights)
 
     def structured(v_):
         f = _transport_rows(system, t, v_, fixed)
         return f.at[slots].set(v_[slots]) if m else f
 
+    slots = pivot_slots(system, weights) if m else None
     mv = lambda d: jax.jvp(structured, (v,), (d,))[1]  # noqa: E731
     blocks = block_tridiagonal_from_jvp(mv, n, b)
+    if not m:
+        # no border: zero-sized borders and scatters are left out of the compiled program
+        return blocks
     unit = jnp.zeros((n * b, m)).at[slots, jnp.arange(m)].set(1.0)
-    if m:
-        dense = jax.jacfwd(lambda v_: _totals(system, weights, to_state(system, v_)))(v)
-    else:
-        dense = jnp.zeros((0, n * b))
+    dense = jax.jacfwd(lambda v_: _totals(system, weights, to_state(system, v_)))(v)
     return BorderedBlockTridiagonal(blocks, unit, dense - unit.T, -jnp.eye(m))
 
 
-def _solvers(matrix: BorderedBlockTridiagonal):
-    """`(solve, solve_transpose)` of the Jacobian from its bordered form."""
+def _solvers(matrix):
+    """`(solve, solve_transpose)` of the Jacobian from `_matrix`."""
+    if isinstance(matrix, BlockTridiagonal):
+        return matrix.solvers()
     m = matrix.n_border
     solve, solve_transpose = matrix.solvers()
     pad = lambda r: jnp.concatenate([r, jnp.zeros(m, r.dtype)])  # noqa: E731
