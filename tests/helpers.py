@@ -86,3 +86,15 @@ def single_ion_cell(j0_left, j0_right, j0_interface=None, length=50e-9, temperat
         right=pj.Electrode(0.0, exchange=(pj.ButlerVolmer("Li_i^•", j0_right, 0.3),)),
         temperature=temperature,
     )
+
+
+def n_type(thickness, doping, diffusivity, sites=2.8e25, eps_r=11.7, name="n"):
+    """An n-type semiconductor phase: mobile electrons e' (N_C = `sites`, m^-3) against ionised
+    donors (`background_charge` = `doping`, m^-3), diffusivity in m²/s."""
+    return pj.Phase(
+        name,
+        eps_r=eps_r,
+        carriers={"e'": pj.Carrier(0.0, sites, diffusivity=diffusivity)},
+        thickness=thickness,
+        background_charge=doping,
+    )

@@ -6,7 +6,18 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from helpers import EPS0, KT, SPECIES, E, T, binary, blocking_cell, debye, single_ion_cell
+from helpers import (
+    EPS0,
+    KT,
+    SPECIES,
+    E,
+    T,
+    binary,
+    blocking_cell,
+    debye,
+    n_type,
+    single_ion_cell,
+)
 
 import pnpjax as pj
 from pnpjax import plot
@@ -170,13 +181,7 @@ def test_ohmic_contacts_give_the_bulk_rc():
     """A uniform n-type conductor between ohmic contacts: Z = R/(1 + iωRC) with R = L/σ and
     C = ε/L, exactly (no space charge anywhere)."""
     length, n, d, eps_r = 1e-6, 1e22, 1e-4, 11.7
-    phase = pj.Phase(
-        "n",
-        eps_r=eps_r,
-        carriers={"e'": pj.Carrier(0.0, 1e25, diffusivity=d)},
-        thickness=length,
-        background_charge=n,
-    )
+    phase = n_type(length, n, d, sites=1e25, eps_r=eps_r)
     junction = pj.Junction(
         [phase],
         pj.ReferenceBulk("n", {"e'": n}),
@@ -314,13 +319,7 @@ def test_small_signal_capacitance_voltage_tends_to_the_quasi_static_curve():
     the parallel capacitance at 1 mHz along a bias sweep equals the equilibrium ∂σ/∂V, with the
     bias on the back contact (V_back = −V_electrode)."""
     doping = 1e23
-    phase = pj.Phase(
-        "n",
-        eps_r=11.7,
-        carriers={"e'": pj.Carrier(0.0, 2.8e25, diffusivity=3.6e-3)},
-        thickness=300e-9,
-        background_charge=doping,
-    )
+    phase = n_type(300e-9, doping, 3.6e-3)
     junction = pj.Junction(
         [phase],
         pj.ReferenceBulk("n", {"e'": doping}),
@@ -449,13 +448,7 @@ def test_a_mirrored_device_gives_the_same_spectrum(kind):
     """Electrode | conductor | ohmic and its mirror image: one spectrum, whichever end carries
     the electrode whose charge (and exchange) gives the current."""
     if kind == "blocking":
-        phase = pj.Phase(
-            "n",
-            eps_r=11.7,
-            carriers={"e'": pj.Carrier(0.0, 2.8e25, diffusivity=1e-4)},
-            thickness=200e-9,
-            background_charge=1e22,
-        )
+        phase = n_type(200e-9, 1e22, 1e-4)
         state, contact = pj.ReferenceBulk("n", {"e'": 1e22}), pj.Electrode(0.0)
     else:
         phase = pj.Phase(

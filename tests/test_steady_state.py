@@ -5,7 +5,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 import scipy.optimize
-from helpers import single_ion_cell
+from helpers import n_type, single_ion_cell
 
 import pnpjax as pj
 
@@ -254,15 +254,8 @@ def test_a_single_closed_carrier_needs_no_lucky_pivot():
     rows are linearly dependent and the Jacobian singular. One row carries the conservation
     law instead; before, the factorisation met a zero pivot and returned NaN (1 µm cell, under
     the compiled continuation scan)."""
-    phase = pj.Phase(
-        "n",
-        eps_r=11.7,
-        carriers={"e'": pj.Carrier(0.0, 1e25, diffusivity=1e-4)},
-        thickness=1e-6,
-        background_charge=1e22,
-    )
     cell = pj.Junction(
-        [phase],
+        [n_type(1e-6, 1e22, 1e-4, sites=1e25)],
         pj.ReferenceBulk("n", {"e'": 1e22}),
         left=pj.Electrode(0.0),
         right=pj.Electrode(0.0),
