@@ -19,12 +19,12 @@ def traced(tree) -> bool:
     return any(isinstance(leaf, jax.core.Tracer) for leaf in jax.tree_util.tree_leaves(tree))
 
 
-def concrete(value):
-    """`value` as a NumPy array when it is concrete, `None` under a JAX trace."""
+def concrete(value, dtype=np.float64):
+    """`value` as a NumPy array of `dtype` when it is concrete, `None` under a JAX trace."""
     if isinstance(value, jax.core.Tracer):
         return None
     try:
-        return np.asarray(value, dtype=np.float64)
+        return np.asarray(value, dtype=dtype)
     except (TypeError, jax.errors.ConcretizationTypeError):
         return None
 

@@ -9,6 +9,7 @@ from jaxtyping import Array, Float
 
 from .._custom_types import concrete
 from .._dynamics.impedance import _impedance, check_impedance_input
+from .._dynamics.steady import continuation_stages
 from .._mesh import Mesh
 from .._model.junction import Junction
 from .._solvers.capacitance import differential_capacitance, electrode_potential
@@ -139,9 +140,8 @@ def _small_signal(junction, voltages, frequency, mesh):
     if mesh is None:
         mesh = Mesh.auto(junction)
     check_impedance_input(junction, frequency[None], largest or 0.0, None)
-    kT = 8.617333262e-5 * float(concrete(junction.temperature) or 298.15)
     # one continuation stage per 2 k_BT/e of the largest bias; 20 (1 V) for traced voltages
-    steps = max(1, int(np.ceil(largest / (2 * kT)))) if largest is not None else 20
+    steps = continuation_stages(junction, largest, None, None) if largest is not None else 20
 
     def one(bias):
         spectrum = _impedance(junction, frequency[None], bias, None, mesh, steps, 100, True)

@@ -110,7 +110,7 @@ def kramers_kronig(
     **131**, 20 (2014), doi:10.1016/j.electacta.2014.01.034.
     """
     # Concrete copies first: inside jit even a NumPy constant becomes a tracer once converted.
-    known_frequency, known_impedance = concrete(frequency), _concrete_complex(impedance)
+    known_frequency, known_impedance = concrete(frequency), concrete(impedance, np.complex128)
     frequency = as_float(frequency)
     impedance = jnp.asarray(impedance, dtype=jnp.complex128)
     n_elements = _validate(
@@ -165,15 +165,6 @@ def kramers_kronig(
         inductance=series_inductance,
         mu=1 - negative / positive,
     )
-
-
-def _concrete_complex(value):
-    if isinstance(value, jax.core.Tracer):
-        return None
-    try:
-        return np.asarray(value, dtype=np.complex128)
-    except (TypeError, jax.errors.ConcretizationTypeError):
-        return None
 
 
 def _validate(frequency, impedance, f, z, n_elements, capacitance, inductance) -> int:

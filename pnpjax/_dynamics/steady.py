@@ -5,6 +5,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .._constants import BOLTZMANN_EV
 from .._custom_types import concrete
 from .._mesh import Mesh
 from .._model.junction import Junction
@@ -117,7 +118,7 @@ def continuation_stages(junction: Junction, voltage, current, continuation_steps
     steps = continuation_steps
     if steps is None:
         v = concrete(voltage) if voltage is not None else None
-        kT = 8.617333262e-5 * float(concrete(junction.temperature) or 298.15)
+        kT = BOLTZMANN_EV * float(concrete(junction.temperature) or 298.15)
         steps = max(1, int(np.ceil(abs(float(v)) / (2 * kT)))) if v is not None else 1
     if steps < 1:
         raise ValueError(f"continuation_steps must be >= 1, got {steps}")
@@ -203,7 +204,7 @@ def iv_curve(
     if mesh is None:
         mesh = Mesh.auto(junction)
     if substeps is None:
-        kT = 8.617333262e-5 * float(concrete(junction.temperature) or 298.15)
+        kT = BOLTZMANN_EV * float(concrete(junction.temperature) or 298.15)
         if v is None:
             substeps = 4
         else:
