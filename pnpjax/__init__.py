@@ -72,4 +72,18 @@ from ._analysis.resistance import activation_energy as activation_energy
 from ._analysis.resistance import conductivity_profile as conductivity_profile
 from ._analysis.resistance import space_charge_resistance as space_charge_resistance
 
+from ._fit.data import Data as Data
+from ._fit.fit import FitResult as FitResult
+from ._fit.fit import fit as fit
+from ._fit.fit import fit_loss as fit_loss
+from ._fit.observables import AbstractObservable as AbstractObservable
+from ._fit.observables import CapacitanceCurve as CapacitanceCurve
+from ._fit.observables import CurrentTransient as CurrentTransient
+from ._fit.observables import CurrentVoltage as CurrentVoltage
+from ._fit.observables import Observable as Observable
+from ._fit.observables import Profile as Profile
+from ._fit.observables import Spectrum as Spectrum
+from ._fit.parameters import Parameter as Parameter
+from ._fit.uncertainty import NonIdentifiableWarning as NonIdentifiableWarning
+
 __version__ = "0.1.0"

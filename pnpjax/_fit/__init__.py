@@ -1,0 +1,1 @@
+"""Inverse problems: fit model parameters to measured profiles, spectra and currents."""
