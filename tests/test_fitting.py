@@ -153,8 +153,9 @@ def test_estimated_noise_level_gives_the_same_errors(truth, mesh, clean):
     """Without a noise model, the scatter sets the error bars (covariance × χ²/ν)."""
     li, c, _, _ = clean
     noisy = c * np.exp(0.01 * np.random.default_rng(7).standard_normal(c.shape))
-    known = pj.fit(truth, [STEP, EPS_B], pj.Data(li, noisy, relative=0.01, log=True), mesh=mesh)
-    unknown = pj.fit(truth, [STEP, EPS_B], pj.Data(li, noisy, log=True), mesh=mesh)
+    free = [STEP, EPS_A, EPS_B]  # as in the coverage test: the same compiled program
+    known = pj.fit(truth, free, pj.Data(li, noisy, relative=0.01, log=True), mesh=mesh)
+    unknown = pj.fit(truth, free, pj.Data(li, noisy, log=True), mesh=mesh)
     assert unknown.noise_estimated and not known.noise_estimated
     np.testing.assert_allclose(unknown.values, known.values, rtol=1e-6)
     ratio = unknown.standard_errors / known.standard_errors
@@ -200,13 +201,13 @@ def test_loss_gradient_matches_finite_differences(truth, mesh, clean):
 def test_multistart_runs_in_one_batch_and_keeps_the_best(truth, mesh, clean):
     li, c, _, _ = clean
     data = pj.Data(li, c, relative=0.01, log=True)
-    starts = np.array([[0.5, 20.0], [-0.15, 11.0], [-0.6, 3.0]])
-    result = pj.fit(truth, [STEP, EPS_B], data, mesh=mesh, starts=starts)
-    assert result.start_losses.shape == (3,) and result.start_values.shape == (3, 2)
+    starts = np.array([[0.5, 6.0, 20.0], [-0.15, 9.0, 11.0], [-0.6, 20.0, 3.0]])
+    result = pj.fit(truth, [STEP, EPS_A, EPS_B], data, mesh=mesh, starts=starts)
+    assert result.start_losses.shape == (3,) and result.start_values.shape == (3, 3)
     assert result.loss == pytest.approx(np.min(result.start_losses))
     assert result.parameters["mu0_B"] == pytest.approx(-TRUTH["step"], rel=1e-6)
-    random = pj.fit(truth, [STEP, EPS_B], data, mesh=mesh, starts=3, seed=1)
-    assert random.start_values.shape == (3, 2)
+    random = pj.fit(truth, [STEP, EPS_A, EPS_B], data, mesh=mesh, starts=3, seed=1)
+    assert random.start_values.shape == (3, 3)
     assert np.all(np.abs(random.start_values[:, 0]) < 1.0)  # inside the bounds
 
 

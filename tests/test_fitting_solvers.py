@@ -59,6 +59,18 @@ def test_current_voltage_fit():
     assert result.correlation.shape == (2, 2)
 
 
+def test_profile_under_bias_reads_the_steady_state():
+    cell = single_ion_cell(10.0, 3.0)
+    mesh = pj.Mesh.auto(cell)
+    x = np.linspace(0.0, 50e-9, 7)
+    observable = pj.Profile(x, "concentration", "Li_i^•", voltage=0.05)
+    steady = pj.solve_steady_state(cell, voltage=0.05, mesh=mesh)
+    expected = np.interp(x, steady.x, steady.concentration_of("Li_i^•")[-1])
+    np.testing.assert_allclose(observable.predict(cell, mesh), expected, rtol=1e-12)
+    with pytest.raises(ValueError, match="come from the equilibrium"):
+        pj.Profile(x, "charge_density", voltage=0.05)
+
+
 def test_current_transient_fit():
     """The charging current of a blocking cell after a 10 mV step determines the ion
     diffusivities (tied: one value for both ions). The Jacobian runs through diffrax's

@@ -50,8 +50,10 @@ class Data(eqx.Module):
 
     observable: AbstractObservable
     values: Array
-    sigma: Float[Array, " k"] | None
-    relative: float | None = eqx.field(static=True)
+    # σ of every value, from whichever noise model was given (ones without one); an array
+    # leaf, like `noise_given`, so that refits with another noise model reuse the compilation
+    sigma: Float[Array, " k"]
+    noise_given: Array
     log: bool = eqx.field(static=True)
     scale: bool = eqx.field(static=True)
     offset: bool = eqx.field(static=True)
@@ -94,7 +96,6 @@ class Data(eqx.Module):
             sigma = np.broadcast_to(np.asarray(sigma, dtype=np.float64), values.shape).copy()
             if not np.all((sigma > 0) & np.isfinite(sigma)):
                 raise ValueError(f"Data {name or ''}: sigma must be > 0 and finite")
-            sigma = jnp.asarray(sigma)
         if relative is not None and not (np.isfinite(relative) and relative > 0):
             raise ValueError(f"Data {name or ''}: relative must be > 0, got {relative}")
         if log and observable.is_complex:
@@ -112,8 +113,10 @@ class Data(eqx.Module):
             )
         self.observable = observable
         self.values = jnp.asarray(values)
-        self.sigma = sigma
-        self.relative = None if relative is None else float(relative)
+        if sigma is None and relative is not None:
+            sigma = np.full(values.shape, float(relative)) if log else relative * np.abs(values)
+        self.noise_given = jnp.asarray(sigma is not None)
+        self.sigma = jnp.asarray(np.ones(values.shape) if sigma is None else sigma)
         self.log = bool(log)
         self.scale = bool(scale)
         self.offset = bool(offset)
@@ -124,8 +127,7 @@ class Data(eqx.Module):
         return Data(
             self.observable,
             self.values,
-            sigma=self.sigma,
-            relative=self.relative,
+            sigma=self.sigma if self.has_noise_model else None,
             log=self.log,
             scale=self.scale,
             offset=self.offset,
@@ -134,7 +136,7 @@ class Data(eqx.Module):
 
     @property
     def has_noise_model(self) -> bool:
-        return self.sigma is not None or self.relative is not None
+        return bool(self.noise_given)
 
     @property
     def nuisance_names(self) -> tuple[str, ...]:
@@ -148,14 +150,7 @@ class Data(eqx.Module):
 
     def standard_deviation(self) -> Array:
         """σ of every real residual component (data unit; ln units with `log`)."""
-        n = self.values.shape[0]
-        if self.sigma is not None:
-            sigma = self.sigma
-        elif self.relative is not None:
-            sigma = self.relative * (1.0 if self.log else jnp.abs(self.values))
-            sigma = jnp.broadcast_to(sigma, (n,))
-        else:
-            sigma = jnp.ones(n)
+        sigma = self.sigma
         return jnp.concatenate([sigma, sigma]) if self.observable.is_complex else sigma
 
     def _basis(self, model_flat):

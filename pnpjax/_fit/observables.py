@@ -86,6 +86,11 @@ class Profile(AbstractObservable):
             raise ValueError(f"Profile: a {quantity} profile needs species= (a species name)")
         if not (float(resolution) >= 0 and np.isfinite(resolution)):
             raise ValueError(f"Profile: resolution must be ≥ 0 (m), got {resolution}")
+        if voltage is not None and quantity in ("charge_density", "site_fraction"):
+            raise ValueError(
+                f"Profile: {quantity} profiles come from the equilibrium; drop voltage= (or "
+                "fit a concentration or potential profile under bias)"
+            )
         self.quantity = quantity
         self.species = species
         self.resolution = float(resolution)
@@ -106,10 +111,6 @@ class Profile(AbstractObservable):
             phi, conc, x = solution.phi[-1], solution.concentration[-1], solution.x
             index = solution.species.index(self.species) if self.species else None
             rho = site_fraction = None
-            if self.quantity in ("charge_density", "site_fraction"):
-                raise ValueError(
-                    f"Profile: {self.quantity} profiles come from the equilibrium; drop voltage="
-                )
         profile = {
             "concentration": lambda: conc[index],
             "site_fraction": lambda: site_fraction[index],
