@@ -11,6 +11,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_batch  # noqa: E402
 import bench_dynamics  # noqa: E402
+import bench_fitting  # noqa: E402
 import bench_gouy_chapman  # noqa: E402
 import bench_impedance  # noqa: E402
 import bench_nonideal  # noqa: E402
@@ -22,7 +23,7 @@ def main(argv=None) -> None:
     parser.add_argument("--batch-size", type=int, default=None, help="bench_batch members")
     parser.add_argument(
         "--only",
-        choices=("gouy_chapman", "batch", "nonideal", "dynamics", "impedance"),
+        choices=("gouy_chapman", "batch", "nonideal", "dynamics", "impedance", "fitting"),
         default=None,
     )
     args = parser.parse_args(argv)
@@ -42,6 +43,9 @@ def main(argv=None) -> None:
         print()
     if args.only in (None, "impedance"):
         bench_impedance.main(quick)
+        print()
+    if args.only in (None, "fitting"):
+        bench_fitting.main(quick)
 
 
 if __name__ == "__main__":

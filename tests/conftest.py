@@ -1,12 +1,23 @@
 """Test-suite configuration: float64 and strict dtype promotion everywhere."""
 
 import gc
+import os
+import tempfile
 
 import jax
 import pytest
 
 jax.config.update("jax_enable_x64", True)
 jax.config.update("jax_numpy_dtype_promotion", "strict")
+
+# One on-disk compilation cache per test session, shared by the xdist workers (they inherit the
+# environment of the controller, which configures first): a program that another worker or an
+# earlier module already compiled (the same solver on the same structure) is loaded instead of
+# compiled again. Compilation dominates the suite's time.
+if "PNPJAX_TEST_COMPILATION_CACHE" not in os.environ:
+    os.environ["PNPJAX_TEST_COMPILATION_CACHE"] = tempfile.mkdtemp(prefix="pnpjax-jax-cache-")
+jax.config.update("jax_compilation_cache_dir", os.environ["PNPJAX_TEST_COMPILATION_CACHE"])
+jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.5)
 
 import matplotlib  # noqa: E402
 

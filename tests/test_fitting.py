@@ -277,5 +277,5 @@ def test_unsolvable_start_is_reported(truth, mesh):
     """A failed solve at the initial guess is named, not returned as NaN parameters."""
     failing = pj.Observable(lambda model, mesh: jnp.full(3, jnp.nan) * step_of(model), 3)
     data = pj.Data(failing, np.ones(3), sigma=0.1)
-    with pytest.raises(RuntimeError, match="not finite at the initial guess"):
+    with pytest.raises(RuntimeError, match="not finite at any starting point"):
         pj.fit(truth, [STEP], data, mesh=mesh)

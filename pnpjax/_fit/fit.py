@@ -36,7 +36,10 @@ class FitResult(eqx.Module):
     - `start_losses` `[s]`, `start_values` `[s, p]`: final loss and parameters of every start.
     - `identifiable`: False when some parameter combination is not determined by the data;
       `weak_directions` `[w, q]` those combinations (unit vectors in parameters scaled to unit
-      Fisher diagonal) and `fisher_eigenvalues` `[q]` (scaled, largest = 1).
+      Fisher diagonal, largest component positive) and `fisher_eigenvalues` `[q]` (scaled,
+      largest = 1).
+    - `at_bound`: names of parameters that ended on one of their bounds (warned about: the
+      data want them outside the range, and their errors mean little).
     - `model`: the model with the fitted parameters in place.
     - `predictions`: the fitted curve of each data set, nuisance terms applied, in the data's
       unit (complex for spectra); `residuals`: the weighted residuals of each data set.
@@ -59,6 +62,7 @@ class FitResult(eqx.Module):
     start_losses: np.ndarray
     start_values: np.ndarray
     identifiable: bool
+    at_bound: tuple[str, ...] = eqx.field(static=True)
     weak_directions: np.ndarray
     fisher_eigenvalues: np.ndarray
     model: object
@@ -134,14 +138,6 @@ def _starting_points(problem: Problem, starts, seed: int):
     return np.stack([t.coordinate(theta[:, j]) for j, t in enumerate(transforms)], axis=1)
 
 
-@eqx.filter_jit
-def _run(problem: Problem, z0, settings: Settings):
-    if settings.method == "levenberg-marquardt":
-        mode = problem.jacobian_mode
-        return jax.vmap(lambda z: least_squares(problem.weighted_residuals, z, settings, mode))(z0)
-    return jax.vmap(lambda z: minimise(problem.loss, z, settings))(z0)
-
-
 class _Linearisation(eqx.Module):
     predictions: tuple
     nuisance: tuple
@@ -150,10 +146,9 @@ class _Linearisation(eqx.Module):
     slopes: jax.Array  # dθ/dz of every parameter
 
 
-@eqx.filter_jit
-def _linearise(problem: Problem, u):
-    """Everything at one point, in one compiled program: the predictions, the nuisance terms
-    at their optimum and the Jacobian of the residuals in [θ, nuisance coordinates]."""
+def _linearisation(problem: Problem, u) -> _Linearisation:
+    """Everything at one point: the predictions, the nuisance terms at their optimum and the
+    Jacobian of the residuals in [θ, nuisance coordinates]."""
     theta = problem.values(u)
     predictions = problem.predictions(theta)
     nuisance = tuple(d.residuals(m)[1] for d, m in zip(problem.data, predictions))
@@ -168,6 +163,27 @@ def _linearise(problem: Problem, u):
     parts = zip(problem.data, predictions, nuisance)
     r = jnp.concatenate([d.residuals(m, a)[0] for d, m, a in parts])
     return _Linearisation(predictions, nuisance, r, problem.jacobian(residuals)(flat), slopes)
+
+
+_linearise = eqx.filter_jit(_linearisation)
+
+
+@eqx.filter_jit
+def _run(problem: Problem, z0, settings: Settings):
+    """Every start optimised (vmapped) and linearised where it ends, in one program: the
+    solvers' Jacobian code is compiled once for both."""
+
+    def one(z):
+        if settings.method == "levenberg-marquardt":
+            mode = problem.jacobian_mode
+            outcome = least_squares(problem.weighted_residuals, z, settings, mode)
+        else:
+            outcome = minimise(problem.loss, z, settings)
+        return outcome, _linearisation(problem, outcome.z)
+
+    if z0.shape[0] == 1:  # a batch of one without vmap's batching overhead
+        return jax.tree_util.tree_map(lambda leaf: leaf[None], one(z0[0]))
+    return jax.vmap(one)(z0)
 
 
 def _problem(model, parameters, data, mesh) -> Problem:
@@ -197,8 +213,9 @@ def _problem(model, parameters, data, mesh) -> Problem:
         current_value(p, model)  # the leaves exist and are scalars
     transforms = tuple(make_transform(p, model) for p in parameters)
     if mesh is None:
-        mesh = Mesh.auto(set_parameters(model, parameters, [t.origin for t in transforms]))
-    return Problem(model, data, mesh, jnp.ones(len(parameters)), parameters, transforms)
+        mesh = Mesh.auto(set_parameters(model, parameters, [float(t.origin) for t in transforms]))
+    located = tuple(p.located() for p in parameters)
+    return Problem(model, data, mesh, jnp.ones(len(parameters)), located, transforms)
 
 
 def fit_loss(
@@ -293,34 +310,31 @@ def fit(
     parameters, data, transforms = problem.parameters, problem.data, problem.transforms
     names = [p.name for p in parameters]
     z0 = _starting_points(problem, starts, seed)
-    # Jacobi preconditioning: the optimiser's coordinates are scaled to unit Gauss–Newton
-    # curvature at the initial guess, so that μ° in eV and ε_r of order ten look alike to
-    # L-BFGS. (Levenberg–Marquardt is invariant to it; Adam's learning rate is a step in z.)
-    start = _linearise(problem, jnp.zeros(len(parameters)))
     n_theta = len(parameters)
-    jacobian = np.asarray(start.jacobian[:, :n_theta]) * np.asarray(start.slopes)
-    curvature = np.sum(jacobian**2, axis=0)
-    if not np.all(np.isfinite(curvature)):
-        raise RuntimeError(
-            "fit: the predictions are not finite at the initial guess "
-            f"{ {p.name: t.origin for p, t in zip(parameters, transforms)} }: a solve failed "
-            "there. Solve the model at it directly to see why, or start elsewhere"
-        )
     unit = np.ones(n_theta)
     if method == "lbfgs":
-        unit = np.where(curvature > 0, 1.0 / np.sqrt(np.where(curvature > 0, curvature, 1.0)), 1.0)
+        # Jacobi preconditioning: L-BFGS works in coordinates scaled to unit Gauss–Newton
+        # curvature at the initial guess, so that μ° in eV and ε_r of order ten look alike to
+        # it (Levenberg–Marquardt is invariant to it; Adam's learning rate is a step in z)
+        start = _linearise(problem, jnp.zeros(n_theta))
+        jacobian = np.asarray(start.jacobian[:, :n_theta]) * np.asarray(start.slopes)
+        curvature = np.sum(jacobian**2, axis=0)
+        usable = np.isfinite(curvature) & (curvature > 0)
+        unit = np.where(usable, 1.0 / np.sqrt(np.where(usable, curvature, 1.0)), 1.0)
     problem = eqx.tree_at(lambda p: p.unit, problem, jnp.asarray(unit))
     z0 = jnp.asarray(z0 / unit)
     settings = Settings(method, int(max_steps), gtol, ftol, xtol, learning_rate, int(memory))
-    outcome = _run(problem, z0, settings)
+    outcome, ends = _run(problem, z0, settings)
     losses = np.asarray(outcome.loss)
     if not np.any(np.isfinite(losses)):
+        guess = {p.name: float(t.origin) for p, t in zip(parameters, transforms)}
         raise RuntimeError(
-            "fit: the loss is not finite at any starting point: a solve failed there. Check "
-            "the initial guesses (solve the model at them directly) or narrow the bounds."
+            "fit: the loss is not finite at any starting point: a solve failed there (initial "
+            f"guess {guess}). Solve the model at the starting values directly to see why, or "
+            "start elsewhere."
         )
     best = int(np.nanargmin(np.where(np.isfinite(losses), losses, np.nan)))
-    optimum = _linearise(problem, outcome.z[best])
+    optimum = jax.tree_util.tree_map(lambda leaf: leaf[best], ends)
     theta, nuisance = problem.values(outcome.z[best]), optimum.nuisance
     r, jacobian = np.asarray(optimum.residuals), np.asarray(optimum.jacobian)
     chi2 = float(r @ r)
@@ -329,6 +343,8 @@ def fit(
     noise_estimated = not data[0].has_noise_model
     scale = chi2 / dof if (noise_estimated and dof > 0) else 1.0
     cov, errors, correlation, eigenvalues, weak = covariance(jacobian, scale, rcond)
+    largest = np.argmax(np.abs(weak), axis=1) if weak.size else np.zeros(0, int)
+    weak = weak * np.sign(weak[np.arange(weak.shape[0]), largest])[:, None]
 
     values = [np.asarray(theta)]
     fitted_names = list(names)
@@ -375,11 +391,9 @@ def fit(
         evaluations=int(outcome.evaluations[best]),
         converged=bool(outcome.converged[best]),
         start_losses=losses,
-        start_values=np.stack(
-            [np.asarray(jax.vmap(problem.values)(outcome.z))[:, j] for j in range(len(names))],
-            axis=1,
-        ),
+        start_values=np.asarray(jax.vmap(problem.values)(outcome.z)),
         identifiable=weak.shape[0] == 0,
+        at_bound=tuple(n for n, t, v in zip(names, transforms, np.asarray(theta)) if t.at_bound(v)),
         weak_directions=weak,
         fisher_eigenvalues=eigenvalues,
         model=fitted_model,
@@ -393,6 +407,14 @@ def fit(
             + " (their standard errors are reported as inf). Fix one of them, add data that "
             "separates them, or fit their combination.",
             NonIdentifiableWarning,
+            stacklevel=2,
+        )
+    if result.at_bound:
+        warnings.warn(
+            f"fit: {', '.join(result.at_bound)} ended on a bound: the data push it out of its "
+            "range (a wrong minimum from a poor start, or a bound that excludes the truth). "
+            "Try other starts (starts=) or wider bounds; its standard error means little.",
+            RuntimeWarning,
             stacklevel=2,
         )
     if not result.converged:

@@ -63,8 +63,10 @@ class AbstractObservable(eqx.Module):
 class Profile(AbstractObservable):
     """A depth profile across the junction: concentration (m^-3) or site fraction of one
     species, the electrostatic potential (V) or the charge density (C/m^3), at positions `x`
-    (m, the junction's coordinate, 0 at its left end), seen through a probe of Gaussian depth
-    resolution `resolution` (standard deviation, m; FWHM = 2.355 × that; 0 = a sharp probe).
+    (m), seen through a probe of Gaussian depth resolution `resolution` (standard deviation, m;
+    FWHM = 2.355 × that; 0 = a sharp probe). Positions are the junction's coordinate (0 at its
+    left end) or, with `interface=i`, measured from interface i (positive into the phase on its
+    right): use that with semi-infinite phases, whose extent the mesh chooses.
 
     From the equilibrium (`solve_equilibrium`) by default, or from the steady state at the DC
     bias `voltage` (V, of the right contact; `solve_steady_state`).
@@ -75,8 +77,18 @@ class Profile(AbstractObservable):
     species: str | None = eqx.field(static=True)
     resolution: float = eqx.field(static=True)
     voltage: float | None = eqx.field(static=True)
+    interface: int | None = eqx.field(static=True)
 
-    def __init__(self, x, quantity="concentration", species=None, *, resolution=0.0, voltage=None):
+    def __init__(
+        self,
+        x,
+        quantity="concentration",
+        species=None,
+        *,
+        resolution=0.0,
+        voltage=None,
+        interface=None,
+    ):
         self.x = jnp.asarray(_grid(x, "x", "Profile"))
         if quantity not in PROFILE_QUANTITIES:
             raise ValueError(
@@ -91,6 +103,9 @@ class Profile(AbstractObservable):
                 f"Profile: {quantity} profiles come from the equilibrium; drop voltage= (or "
                 "fit a concentration or potential profile under bias)"
             )
+        if interface is not None and (not isinstance(interface, int) or interface < 0):
+            raise ValueError(f"Profile: interface must be an interface index ≥ 0, got {interface}")
+        self.interface = interface
         self.quantity = quantity
         self.species = species
         self.resolution = float(resolution)
@@ -119,6 +134,9 @@ class Profile(AbstractObservable):
         }[self.quantity]()
         ok = solution.result == 0
         profile = jnp.where(ok, profile, jnp.nan)
+        if self.interface is not None:
+            # the first node of the phase right of the interface sits on it
+            x = x - x[jnp.argmax(solution.phase >= self.interface + 1)]
         return gaussian_blur(x, profile, self.x, self.resolution)
 
 
@@ -233,13 +251,15 @@ class Observable(AbstractObservable):
     """Any other measured quantity: `function(model, mesh)` returns `size` real (or, with
     `complex=True`, complex) numbers in the data's unit, built from pnpjax's solvers with
     JAX operations so that it is differentiable and traceable (no Python control flow on
-    traced values)."""
+    traced values). Set `forward_mode=False` when it supports reverse-mode derivatives only
+    (a `jax.custom_vjp` inside, e.g. `solve_transient`): Jacobians then use `jax.jacrev`."""
 
     function: Callable = eqx.field(static=True)
     n: int = eqx.field(static=True)
     complex_valued: bool = eqx.field(static=True)
+    jvp_available: bool = eqx.field(static=True)
 
-    def __init__(self, function, size, *, complex=False):
+    def __init__(self, function, size, *, complex=False, forward_mode=True):
         if not callable(function):
             raise TypeError("Observable: function must be callable as function(model, mesh)")
         if int(size) < 1:
@@ -247,6 +267,7 @@ class Observable(AbstractObservable):
         self.function = function
         self.n = int(size)
         self.complex_valued = bool(complex)
+        self.jvp_available = bool(forward_mode)
 
     @property
     def size(self) -> int:
@@ -255,6 +276,10 @@ class Observable(AbstractObservable):
     @property
     def is_complex(self) -> bool:
         return self.complex_valued
+
+    @property
+    def forward_mode(self) -> bool:
+        return self.jvp_available
 
     def predict(self, model, mesh):
         return jnp.reshape(self.function(model, mesh), (self.n,))

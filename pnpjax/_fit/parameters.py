@@ -68,6 +68,10 @@ class Parameter(eqx.Module):
         if self.scale is not None and self.scale <= 0:
             raise ValueError(f"Parameter {self.name!r}: scale must be > 0, got {self.scale}")
 
+    def located(self) -> "Parameter":
+        """This parameter without its guess and bounds: what a compiled fit depends on."""
+        return Parameter(self.name, self.where)
+
     def leaves(self, model) -> tuple:
         """The model leaves this parameter sets (a tuple, one or more)."""
         found = self.where(model)
@@ -78,14 +82,15 @@ class Transform(eqx.Module):
     """The map between the unconstrained z and a parameter's value, fixed at the start of a fit.
 
     `kind` is "linear", "lower", "upper" or "interval"; `a`, `b` the bounds, `origin` the
-    initial value and `scale` the linear step.
+    initial value and `scale` the linear step. The numbers are array leaves, so a new initial
+    guess or new bounds reuse the compiled fit.
     """
 
     kind: str = eqx.field(static=True)
-    origin: float = eqx.field(static=True)
-    a: float = eqx.field(static=True)
-    b: float = eqx.field(static=True)
-    scale: float = eqx.field(static=True)
+    origin: jax.Array
+    a: jax.Array
+    b: jax.Array
+    scale: jax.Array
 
     def value(self, z):
         """Physical value θ(z) (the parameter's unit)."""
@@ -95,26 +100,34 @@ class Transform(eqx.Module):
             return self.a + (self.origin - self.a) * jnp.exp(z)
         if self.kind == "upper":
             return self.b - (self.b - self.origin) * jnp.exp(z)
-        shift = math.log((self.origin - self.a) / (self.b - self.origin))
+        shift = jnp.log((self.origin - self.a) / (self.b - self.origin))
         return self.a + (self.b - self.a) * jax.nn.sigmoid(z + shift)
 
     def coordinate(self, theta):
         """The unconstrained z of a value θ inside the bounds (NumPy, for initial guesses)."""
         theta = np.asarray(theta, dtype=np.float64)
+        origin, a, b = float(self.origin), float(self.a), float(self.b)
         if self.kind == "linear":
-            return (theta - self.origin) / self.scale
+            return (theta - origin) / float(self.scale)
         if self.kind == "lower":
-            return np.log((theta - self.a) / (self.origin - self.a))
+            return np.log((theta - a) / (origin - a))
         if self.kind == "upper":
-            return np.log((self.b - theta) / (self.b - self.origin))
-        shift = math.log((self.origin - self.a) / (self.b - self.origin))
-        return np.log((theta - self.a) / (self.b - theta)) - shift
+            return np.log((b - theta) / (b - origin))
+        return np.log((theta - a) / (b - theta)) - math.log((origin - a) / (b - origin))
 
     def inside(self, theta) -> bool:
-        theta = float(theta)
-        return (self.a < theta if self.kind in ("lower", "interval") else True) and (
-            theta < self.b if self.kind in ("upper", "interval") else True
+        theta, a, b = float(theta), float(self.a), float(self.b)
+        return (a < theta if self.kind in ("lower", "interval") else True) and (
+            theta < b if self.kind in ("upper", "interval") else True
         )
+
+    def at_bound(self, theta, tolerance: float = 1e-6) -> bool:
+        """Whether θ sits on a bound (within `tolerance` of the initial distance to it): the
+        data push the parameter out of its range and its error bar means little."""
+        theta, origin, a, b = float(theta), float(self.origin), float(self.a), float(self.b)
+        near_a = self.kind in ("lower", "interval") and theta - a <= tolerance * (origin - a)
+        near_b = self.kind in ("upper", "interval") and b - theta <= tolerance * (b - origin)
+        return bool(near_a or near_b)
 
 
 def current_value(parameter: Parameter, model) -> float:
@@ -154,10 +167,10 @@ def make_transform(parameter: Parameter, model) -> Transform:
     scale = parameter.scale or (abs(initial) if initial != 0 else 1.0)
     transform = Transform(
         kind,
-        float(initial),
-        float(lower) if lower is not None else -math.inf,
-        float(upper) if upper is not None else math.inf,
-        float(scale),
+        jnp.asarray(float(initial)),
+        jnp.asarray(float(lower) if lower is not None else -math.inf),
+        jnp.asarray(float(upper) if upper is not None else math.inf),
+        jnp.asarray(float(scale)),
     )
     if not transform.inside(initial):
         raise ValueError(

@@ -9,15 +9,16 @@ from .parameters import Parameter, Transform, set_parameters
 
 
 class Problem(eqx.Module):
-    """Everything a loss evaluation needs. The model and the data are pytree leaves, so new
-    data of the same shapes reuse the compiled program."""
+    """Everything a loss evaluation needs. The model, the data and the parameters' guesses
+    and bounds are pytree leaves, so new data of the same shapes or new starting values reuse
+    the compiled program; only where the parameters sit and what is observed is static."""
 
     model: object
     data: tuple[Data, ...]
     mesh: object
     unit: jax.Array  # optimiser coordinate u = z / unit: unit Gauss–Newton curvature at the start
     parameters: tuple[Parameter, ...] = eqx.field(static=True)
-    transforms: tuple[Transform, ...] = eqx.field(static=True)
+    transforms: tuple[Transform, ...]
 
     @property
     def jacobian_mode(self) -> str:
