@@ -17,10 +17,12 @@ TRUTH = dict(step=0.25, eps_a=12.0, eps_b=8.0, omega=0.02)
 INTERFACE = 40e-9
 
 
-def li_junction(step, eps_a, eps_b, omega):
+def li_junction(step, eps_a, eps_b, omega, interacting=True):
     """Li⁺ interstitials and vacancies in two 40 nm phases (Debye lengths 2.9 and 1.2 nm);
     Li_i prefers B by `step` (eV) and accumulates there to a site fraction of 0.39, where its
-    regular-solution interaction Ω (eV) matters."""
+    regular-solution interaction Ω (eV) matters. `interacting=False` drops the interaction
+    model (ideal carriers): its per-node inner solve triples a fit's compile time, so the
+    tests that do not fit Ω use the ideal junction."""
     a = pj.Phase(
         "A",
         eps_r=eps_a,
@@ -32,7 +34,7 @@ def li_junction(step, eps_a, eps_b, omega):
         eps_r=eps_b,
         thickness=INTERFACE,
         carriers={"Li_i^•": pj.Carrier(-step, 1e26), "V_Li'": pj.Carrier(0.1, 1e27)},
-        activity=(pj.RegularSolution("Li_i^•", omega),),
+        activity=(pj.RegularSolution("Li_i^•", omega),) if interacting else (),
     )
     return pj.Junction(
         [a, b],
@@ -76,6 +78,15 @@ def clean(truth, mesh):
     li = pj.Profile(X, "concentration", "Li_i^•", resolution=RESOLUTION)
     phi = pj.Profile(X, "potential")
     return li, np.asarray(li.predict(truth, mesh)), phi, np.asarray(phi.predict(truth, mesh))
+
+
+@pytest.fixture(scope="module")
+def ideal():
+    """The ideal (non-interacting) truth, its mesh and its blurred Li_i profile (m^-3)."""
+    truth = li_junction(**TRUTH, interacting=False)
+    mesh = pj.Mesh.auto(truth)
+    li = pj.Profile(X, "concentration", "Li_i^•", resolution=RESOLUTION)
+    return truth, mesh, li, np.asarray(li.predict(truth, mesh))
 
 
 def test_blur_is_the_exact_convolution_of_the_piecewise_linear_profile():
@@ -129,9 +140,9 @@ def test_noise_free_profiles_recover_four_parameters_and_the_nuisance_terms(trut
     assert "omega" in result.summary()
 
 
-def test_one_percent_noise_two_sigma_coverage(truth, mesh, clean):
+def test_one_percent_noise_two_sigma_coverage(ideal):
     """Over repeated noise draws, |fit − truth| < 2σ (reported) in about 95 % of fits."""
-    li, c, _, _ = clean
+    truth, mesh, li, c = ideal
     rng = np.random.default_rng(2026)
     draws, inside, reduced = 100, [], []
     for _ in range(draws):
@@ -144,16 +155,16 @@ def test_one_percent_noise_two_sigma_coverage(truth, mesh, clean):
         inside.append(np.abs(errors) < 2 * result.standard_errors)
         reduced.append(result.reduced_chi_squared)
     coverage = np.mean(inside, axis=0)
-    # expected 0.954 each; binomial 1σ over 100 draws is 0.021. measured: 0.94, 0.96, 0.95
+    # expected 0.954 each; binomial 1σ over 100 draws is 0.021. measured: 0.96, 0.94
     assert np.all((coverage >= 0.89) & (coverage <= 1.0)), coverage
-    assert np.mean(reduced) == pytest.approx(1.0, abs=0.06)  # χ²/ν averages 1; measured 0.99
+    assert np.mean(reduced) == pytest.approx(1.0, abs=0.06)  # χ²/ν averages 1; measured 1.01
 
 
-def test_estimated_noise_level_gives_the_same_errors(truth, mesh, clean):
+def test_estimated_noise_level_gives_the_same_errors(ideal):
     """Without a noise model, the scatter sets the error bars (covariance × χ²/ν)."""
-    li, c, _, _ = clean
+    truth, mesh, li, c = ideal
     noisy = c * np.exp(0.01 * np.random.default_rng(7).standard_normal(c.shape))
-    free = [STEP, EPS_A, EPS_B]  # as in the coverage test: the same compiled program
+    free = [STEP, EPS_B]  # as in the coverage test: the known-noise fit reuses its program
     known = pj.fit(truth, free, pj.Data(li, noisy, relative=0.01, log=True), mesh=mesh)
     unknown = pj.fit(truth, free, pj.Data(li, noisy, log=True), mesh=mesh)
     assert unknown.noise_estimated and not known.noise_estimated
@@ -162,10 +173,10 @@ def test_estimated_noise_level_gives_the_same_errors(truth, mesh, clean):
     np.testing.assert_allclose(ratio, np.sqrt(known.reduced_chi_squared), rtol=1e-6)
 
 
-def test_a_non_identifiable_pair_is_flagged(truth, mesh, clean):
+def test_a_non_identifiable_pair_is_flagged(ideal):
     """With the bulk of A fixed, shifting μ° of Li_i in both phases together changes no
     profile: only their difference is determined."""
-    li, c, _, _ = clean
+    truth, mesh, li, c = ideal
     both = [STEP, pj.Parameter("mu0_A", mu0_a, initial=0.05, lower=-1.0, upper=1.0), EPS_B]
     with pytest.warns(pj.NonIdentifiableWarning, match="mu0_B.*mu0_A"):
         result = pj.fit(truth, both, pj.Data(li, c, relative=0.01, log=True), mesh=mesh)
@@ -174,7 +185,7 @@ def test_a_non_identifiable_pair_is_flagged(truth, mesh, clean):
     np.testing.assert_allclose(np.abs(result.weak_directions[0][:2]), 2**-0.5, atol=1e-3)
     assert np.isinf(result.errors["mu0_B"]) and np.isinf(result.errors["mu0_A"])
     assert np.isfinite(result.errors["eps_B"])
-    # the difference is still fitted exactly (measured 1e-10)
+    # the difference is still fitted exactly (measured 4e-16)
     difference = result.parameters["mu0_B"] - result.parameters["mu0_A"]
     assert difference == pytest.approx(-TRUTH["step"], rel=1e-6)
     assert "NOT identifiable" in result.summary()
@@ -198,8 +209,8 @@ def test_loss_gradient_matches_finite_differences(truth, mesh, clean):
         assert gradient[k] == pytest.approx(fd, rel=1e-6), k  # measured ≤ 3e-8
 
 
-def test_multistart_runs_in_one_batch_and_keeps_the_best(truth, mesh, clean):
-    li, c, _, _ = clean
+def test_multistart_runs_in_one_batch_and_keeps_the_best(ideal):
+    truth, mesh, li, c = ideal
     data = pj.Data(li, c, relative=0.01, log=True)
     starts = np.array([[0.5, 6.0, 20.0], [-0.15, 9.0, 11.0], [-0.6, 20.0, 3.0]])
     result = pj.fit(truth, [STEP, EPS_A, EPS_B], data, mesh=mesh, starts=starts)
@@ -211,8 +222,8 @@ def test_multistart_runs_in_one_batch_and_keeps_the_best(truth, mesh, clean):
     assert np.all(np.abs(random.start_values[:, 0]) < 1.0)  # inside the bounds
 
 
-def test_lbfgs_recovers_the_parameters(truth, mesh, clean):
-    li, c, _, _ = clean
+def test_lbfgs_recovers_the_parameters(ideal):
+    truth, mesh, li, c = ideal
     data = pj.Data(li, c, relative=0.01, log=True)
     result = pj.fit(truth, [STEP, EPS_B], data, mesh=mesh, method="lbfgs")
     assert result.converged
@@ -221,8 +232,8 @@ def test_lbfgs_recovers_the_parameters(truth, mesh, clean):
     assert result.evaluations >= result.steps
 
 
-def test_adam_lowers_the_loss(truth, mesh, clean):
-    li, c, _, _ = clean
+def test_adam_lowers_the_loss(ideal):
+    truth, mesh, li, c = ideal
     data = pj.Data(li, c, relative=0.01, log=True)
     with pytest.warns(RuntimeWarning, match="without meeting the tolerance"):
         result = pj.fit(
@@ -273,8 +284,9 @@ def test_bad_fit_input(truth, mesh, clean):
         pj.Spectrum([0.0, 1.0])
 
 
-def test_unsolvable_start_is_reported(truth, mesh):
+def test_unsolvable_start_is_reported(ideal):
     """A failed solve at the initial guess is named, not returned as NaN parameters."""
+    truth, mesh, _, _ = ideal
     failing = pj.Observable(lambda model, mesh: jnp.full(3, jnp.nan) * step_of(model), 3)
     data = pj.Data(failing, np.ones(3), sigma=0.1)
     with pytest.raises(RuntimeError, match="not finite at any starting point"):
