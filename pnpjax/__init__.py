@@ -86,4 +86,13 @@ from ._fit.observables import Spectrum as Spectrum
 from ._fit.parameters import Parameter as Parameter
 from ._fit.uncertainty import NonIdentifiableWarning as NonIdentifiableWarning
 
+from . import sweeps as sweeps
+from ._sweep.result import SweepResult as SweepResult
+from ._sweep.run import sweep as sweep
+from ._sweep.space import Grid as Grid
+from ._sweep.space import LatinHypercube as LatinHypercube
+from ._sweep.space import RandomSamples as RandomSamples
+from ._sweep.space import Range as Range
+from ._sweep.space import Table as Table
+
 __version__ = "0.1.0"

@@ -1,4 +1,10 @@
-"""Command line: `pnpjax demo` solves the embedded cathode | electrolyte interface."""
+"""Command line.
+
+- `pnpjax demo`: solve the embedded cathode | electrolyte interface (no configuration).
+- `pnpjax run CONFIG.toml [--output DIR]`: run the solver or sweep a config file describes.
+- `pnpjax materials [NAME]`: list the materials library, or show one material's numbers and
+  sources.
+"""
 
 import argparse
 import json
@@ -84,9 +90,43 @@ def main(argv=None) -> int:
     run_demo = commands.add_parser("demo", help="solve the embedded LiCoO2 | Li3PS4 interface")
     run_demo.add_argument("--output", default="pnpjax-demo", help="folder for CSV/JSON/PNG")
     run_demo.add_argument("--no-plot", action="store_true", help="skip the PNG")
+    run_config = commands.add_parser("run", help="run the solver or sweep of a TOML config")
+    run_config.add_argument("config", help="the config file (TOML); see docs/config.md")
+    run_config.add_argument("--output", default=None, help="output folder (overrides [output])")
+    run_config.add_argument("--no-progress", action="store_true", help="no sweep progress bar")
+    show = commands.add_parser("materials", help="list the materials library or show one")
+    show.add_argument("name", nargs="?", default=None, help="a material to describe")
     args = parser.parse_args(argv)
     if args.command == "demo":
         demo(args.output, plot=not args.no_plot)
+    elif args.command == "run":
+        return _run(args.config, args.output, not args.no_progress)
+    else:
+        from pnpjax import materials
+
+        if args.name is None:
+            for name in materials.names():
+                print(f"{name:<8} {materials.get(name).description}")
+        else:
+            try:
+                print(materials.get(args.name).describe())
+            except KeyError as error:
+                print(f"pnpjax materials: {error.args[0]}", file=sys.stderr)
+                return 2
+    return 0
+
+
+def _run(path, output, progress) -> int:
+    from pnpjax._config.run import run
+    from pnpjax._config.schema import ConfigError
+
+    try:
+        summary = run(path, output, progress=progress)
+    except ConfigError as error:
+        print(f"pnpjax run: {error}", file=sys.stderr)
+        return 2
+    print(json.dumps({k: v for k, v in summary.items() if k != "files"}, indent=2, default=float))
+    print("wrote " + ", ".join(summary["files"]))
     return 0
 
 
