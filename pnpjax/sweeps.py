@@ -35,7 +35,19 @@ from ._sweep.tasks import SteadyState as SteadyState
 from ._sweep.tasks import Transient as Transient
 
 __all__ = [
-    "AbstractSpace", "AbstractTask", "Equilibrium", "Grid", "IVCurve", "Impedance",
-    "LatinHypercube", "Output", "RandomSamples", "Range", "SteadyState", "SweepResult", "Table",
-    "Transient", "sweep",
+    "AbstractSpace",
+    "AbstractTask",
+    "Equilibrium",
+    "Grid",
+    "IVCurve",
+    "Impedance",
+    "LatinHypercube",
+    "Output",
+    "RandomSamples",
+    "Range",
+    "SteadyState",
+    "SweepResult",
+    "Table",
+    "Transient",
+    "sweep",
 ]

@@ -1,6 +1,8 @@
 """A `Junction` from the `[junction]`, `[[phases]]`, `[[interfaces]]`, `[state]`,
 `[[species]]` and `[[segregation]]` tables of a config file."""
 
+import functools
+
 from .. import materials
 from .._dynamics.kinetics import ButlerVolmer, MassAction, Radiative, ShockleyReadHall
 from .._model.junction import Bulk, Electrode, Interface, Junction, Ohmic, Symmetry
@@ -76,7 +78,8 @@ def _carriers(s: Section, base: dict) -> dict:
         mobile = c.flag("mobile", True if old is None else old.mobile)
         c.finish()
         carriers[species] = _wrap(
-            c, lambda: Carrier(0.0 if mu0 is None else mu0, density, diffusivity, mobile),
+            c,
+            functools.partial(Carrier, 0.0 if mu0 is None else mu0, density, diffusivity, mobile),
             "Carrier",
         )
     if not carriers:
@@ -89,7 +92,7 @@ def _activity(table, where, file):
     kind = s.text("type", choices=ACTIVITIES)
     species = s.strings("species", ("e'",) if kind == "fermi_dirac" else None)
     if species is None:
-        raise s.error("missing required key 'species'")
+        raise s.missing("species")
     if kind == "lattice_saturation":
         sites = s.number("sites", None, field="sites")
         occupied = s.number("occupied", 0.0, field="occupied")
@@ -142,7 +145,7 @@ def _phase(table, k: int, file: str) -> Phase:
         base = materials.get(material).phase(name)
     eps_r = s.number("eps_r", None if base is None else float(base.eps_r), field="eps_r")
     if eps_r is None:
-        raise s.error("missing required key 'eps_r' (relative permittivity)")
+        raise s.missing("eps_r", "relative permittivity")
     thickness = s.number("thickness", None, field="thickness")
     background = s.number(
         "background_charge",
@@ -193,7 +196,7 @@ def _interface(table, k: int, file: str) -> Interface:
 def _species_values(s: Section, key: str, field: str, required: bool):
     table = s.raw(key, {} if not required else None)
     if table is None:
-        raise s.error(f"missing required key {key!r}")
+        raise s.missing(key)
     if not isinstance(table, dict):
         raise s.error(f"{key} must be a table of species → value")
     values = {}
@@ -213,7 +216,8 @@ def _state(table, phase_names, file):
         concentrations = _species_values(s, "concentrations", "concentrations", True)
         s.finish()
         return _wrap(
-            s, lambda: ReferenceBulk(phase, concentrations, potentials=potentials or None),
+            s,
+            lambda: ReferenceBulk(phase, concentrations, potentials=potentials or None),
             "ReferenceBulk",
         )
     if kind == "reservoir":
@@ -264,13 +268,12 @@ def build_junction(config: dict, file: str) -> Junction:
         raise ConfigError(
             f"{file}: {len(phases)} phases need {len(phases) - 1} [[interfaces]] tables (or none "
             f"for charge-free, transparent interfaces), got "
-            f"{len(interfaces_tables) if isinstance(interfaces_tables, list) else interfaces_tables!r}"
+            f"{len(interfaces_tables) if isinstance(interfaces_tables, list) else 'none'}"
         )
     interfaces = [_interface(t, k, file) for k, t in enumerate(interfaces_tables)]
     if "state" not in config:
         raise ConfigError(
-            f"{file}: missing the [state] table (type = \"reference_bulk\", \"reservoir\" or "
-            "\"closed\")"
+            f'{file}: missing the [state] table (type = "reference_bulk", "reservoir" or "closed")'
         )
     state = _state(config["state"], names, file)
     j = Section(config.get("junction", {}), "[junction]", file)

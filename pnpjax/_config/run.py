@@ -84,22 +84,34 @@ def _waveform(table, where, file):
     w = Section(table, where, file)
     kind = w.text("type", choices=WAVEFORMS)
     if kind == "step":
-        wave = lambda: Step(w.number("before", 0.0), w.number("after"),  # noqa: E731
-                            w.number("time", 0.0, low=0.0, low_in=True),
-                            w.number("rise_time", 0.0, low=0.0, low_in=True))
+        wave = lambda: Step(
+            w.number("before", 0.0),
+            w.number("after"),  # noqa: E731
+            w.number("time", 0.0, low=0.0, low_in=True),
+            w.number("rise_time", 0.0, low=0.0, low_in=True),
+        )
     elif kind == "linear_sweep":
-        wave = lambda: LinearSweep(w.number("start", 0.0), w.number("rate"),  # noqa: E731
-                                   w.number("t_start", 0.0, low=0.0, low_in=True))
+        wave = lambda: LinearSweep(
+            w.number("start", 0.0),
+            w.number("rate"),  # noqa: E731
+            w.number("t_start", 0.0, low=0.0, low_in=True),
+        )
     elif kind == "cyclic_sweep":
         wave = lambda: CyclicSweep(  # noqa: E731
-            w.number("start", 0.0), w.number("vertex"), w.number("rate"),
-            w.number("cycles", 1, low=1, low_in=True, integer=True), w.number("lower", None),
+            w.number("start", 0.0),
+            w.number("vertex"),
+            w.number("rate"),
+            w.number("cycles", 1, low=1, low_in=True, integer=True),
+            w.number("lower", None),
             w.number("t_start", 0.0, low=0.0, low_in=True),
         )
     else:
         wave = lambda: Sinusoid(  # noqa: E731
-            w.number("offset", 0.0), w.number("amplitude"), w.number("frequency", low=0.0),
-            w.number("phase", 0.0), w.number("t_start", 0.0, low=0.0, low_in=True),
+            w.number("offset", 0.0),
+            w.number("amplitude"),
+            w.number("frequency", low=0.0),
+            w.number("phase", 0.0),
+            w.number("t_start", 0.0, low=0.0, low_in=True),
         )
     try:
         result = wave()
@@ -129,9 +141,11 @@ def _task(config: dict, file: str) -> tasks.AbstractTask:
         elif kind == "steady_state":
             voltage, current = _drive(s, False)
             task = tasks.SteadyState(
-                voltage=voltage, current=current,
-                continuation_steps=s.number("continuation_steps", None, low=1, low_in=True,
-                                            integer=True),
+                voltage=voltage,
+                current=current,
+                continuation_steps=s.number(
+                    "continuation_steps", None, low=1, low_in=True, integer=True
+                ),
                 max_steps=s.number("max_steps", 100, low=1, low_in=True, integer=True),
                 profiles=profiles,
             )
@@ -144,7 +158,9 @@ def _task(config: dict, file: str) -> tasks.AbstractTask:
         elif kind == "transient":
             voltage, current = _drive(s, True)
             task = tasks.Transient(
-                s.numbers("times", positive=True), voltage=voltage, current=current,
+                s.numbers("times", positive=True),
+                voltage=voltage,
+                current=current,
                 initial=s.text("initial", "equilibrium", choices=("equilibrium", "uniform")),
                 rtol=s.number("rtol", 1e-6, low=0.0, high=1.0),
                 atol=s.number("atol", 1e-10, low=0.0),
@@ -155,9 +171,12 @@ def _task(config: dict, file: str) -> tasks.AbstractTask:
         else:
             voltage, current = _drive(s, False)
             task = tasks.Impedance(
-                s.numbers("frequencies", positive=True), voltage=voltage, current=current,
-                continuation_steps=s.number("continuation_steps", None, low=1, low_in=True,
-                                            integer=True),
+                s.numbers("frequencies", positive=True),
+                voltage=voltage,
+                current=current,
+                continuation_steps=s.number(
+                    "continuation_steps", None, low=1, low_in=True, integer=True
+                ),
                 max_steps=s.number("max_steps", 100, low=1, low_in=True, integer=True),
             )
     except ValueError as error:
@@ -199,8 +218,11 @@ def _space(config: dict, junction, task, file: str):
         s.finish()
         entries = {}
         for name, spec in raw.items():
-            p = Section(spec if isinstance(spec, dict) else {"values": spec},
-                        f"[sweep.parameters].{name!r}", file)
+            p = Section(
+                spec if isinstance(spec, dict) else {"values": spec},
+                f"[sweep.parameters].{name!r}",
+                file,
+            )
             if kind == "grid":
                 entries[name] = p.numbers("values") if p.has("values") else _linspace(p)
             else:
@@ -210,9 +232,13 @@ def _space(config: dict, junction, task, file: str):
                     raise p.error(f"need low < high (and low > 0 for log), got {low}, {high}")
                 entries[name] = spaces.Range(low, high, log=log)
             p.finish()
-        space = (spaces.Grid(entries) if kind == "grid"
-                 else spaces.RandomSamples(entries, n, seed=seed) if kind == "random"
-                 else spaces.LatinHypercube(entries, n, seed=seed))
+        space = (
+            spaces.Grid(entries)
+            if kind == "grid"
+            else spaces.RandomSamples(entries, n, seed=seed)
+            if kind == "random"
+            else spaces.LatinHypercube(entries, n, seed=seed)
+        )
     for name in space.names:
         if name in task.inputs:
             continue
@@ -243,8 +269,18 @@ def load(path, output=None) -> Config:
     """Parse and check a config file (raises `ConfigError` naming the key and the value)."""
     file = str(path)
     config = _read(path)
-    known = {"junction", "phases", "interfaces", "state", "species", "segregation", "mesh",
-             "solver", "output", "sweep"}
+    known = {
+        "junction",
+        "phases",
+        "interfaces",
+        "state",
+        "species",
+        "segregation",
+        "mesh",
+        "solver",
+        "output",
+        "sweep",
+    }
     top = Section(config, "top level", file)
     for key in known:
         top.raw(key, None)

@@ -25,7 +25,9 @@ class Section:
 
     def __init__(self, data, where: str, file: str):
         if not isinstance(data, dict):
-            raise ConfigError(f"{file}: {where} must be a table, got {type(data).__name__} {data!r}")
+            raise ConfigError(
+                f"{file}: {where} must be a table, got {type(data).__name__} {data!r}"
+            )
         self.data, self.where, self.file = data, where, file
         self.used: set[str] = set()
 
@@ -39,12 +41,32 @@ class Section:
         self.used.add(key)
         if key not in self.data:
             if default is _REQUIRED:
-                raise self.error(f"missing required key {key!r}")
+                raise self.missing(key)
             return default
         return self.data[key]
 
-    def number(self, key, default=_REQUIRED, *, field=None, low=-math.inf, high=math.inf,
-               low_in=False, high_in=False, integer=False):
+    def missing(self, key: str, what: str = "") -> ConfigError:
+        """The error for a missing key, pointing at a misspelt one if there is one."""
+        others = [k for k in self.data if k not in self.used]
+        hint = difflib.get_close_matches(key, others, n=1)
+        return self.error(
+            f"missing required key {key!r}"
+            + (f" ({what})" if what else "")
+            + (f"; found {hint[0]!r}: did you mean {key!r}?" if hint else "")
+        )
+
+    def number(
+        self,
+        key,
+        default=_REQUIRED,
+        *,
+        field=None,
+        low=-math.inf,
+        high=math.inf,
+        low_in=False,
+        high_in=False,
+        integer=False,
+    ):
         """A number within a range: the range of model field `field` (see `FIELDS`), or
         `low`/`high` (open unless `low_in`/`high_in`)."""
         value = self.raw(key, default)
@@ -57,8 +79,10 @@ class Section:
             raise self.error(f"{key} = {value!r} must be a number{f' ({unit})' if unit else ''}")
         if integer and int(value) != value:
             raise self.error(f"{key} = {value!r} must be a whole number")
-        ok = math.isfinite(value) and (value >= low if low_in else value > low) and (
-            value <= high if high_in else value < high
+        ok = (
+            math.isfinite(value)
+            and (value >= low if low_in else value > low)
+            and (value <= high if high_in else value < high)
         )
         if not ok:
             raise self.error(
@@ -115,14 +139,16 @@ class Section:
                 values = [start * (stop / start) ** (k / max(points - 1, 1)) for k in range(points)]
             else:
                 values = [start + (stop - start) * k / max(points - 1, 1) for k in range(points)]
-        elif isinstance(value, list) and value and all(
-            isinstance(v, (int, float)) and not isinstance(v, bool) for v in value
+        elif (
+            isinstance(value, list)
+            and value
+            and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)
         ):
             values = [float(v) for v in value]
         else:
             raise self.error(
                 f"{key} = {value!r} must be a non-empty list of numbers or a table "
-                "{start = ..., stop = ..., points = ..., spacing = \"linear\" | \"log\"}"
+                '{start = ..., stop = ..., points = ..., spacing = "linear" | "log"}'
             )
         if not all(math.isfinite(v) for v in values):
             raise self.error(f"{key}: every value must be finite, got {values}")

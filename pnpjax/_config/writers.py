@@ -28,8 +28,11 @@ def _save(fig, path, written):
 
 
 def _transport_profiles(sol, k=0) -> dict:
-    table = {"x [m]": np.asarray(sol.x), "phase": np.asarray(sol.phase),
-             "phi [V]": np.asarray(sol.phi[k])}
+    table = {
+        "x [m]": np.asarray(sol.x),
+        "phase": np.asarray(sol.phase),
+        "phi [V]": np.asarray(sol.phi[k]),
+    }
     for i, name in enumerate(sol.species):
         table[f"c[{name}] [m^-3]"] = np.asarray(sol.concentration[k, i])
     return table
@@ -66,9 +69,14 @@ def write_single(config, mesh) -> dict:
             plot.overview(sol, folder / "profiles.png", title="pnpjax: equilibrium")
             written.append(str(folder / "profiles.png"))
     elif isinstance(task, tasks.SteadyState):
-        sol = solve_steady_state(j, voltage=task.voltage, current=task.current, mesh=mesh,
-                                 continuation_steps=task.continuation_steps,
-                                 max_steps=task.max_steps)
+        sol = solve_steady_state(
+            j,
+            voltage=task.voltage,
+            current=task.current,
+            mesh=mesh,
+            continuation_steps=task.continuation_steps,
+            max_steps=task.max_steps,
+        )
         write_csv(folder / "profiles.csv", _transport_profiles(sol))
         written.append(str(folder / "profiles.csv"))
         summary = {
@@ -81,19 +89,31 @@ def write_single(config, mesh) -> dict:
             "nodes": int(mesh.n_nodes),
         }
         if config.plot:
-            _plot_transport_profiles(sol, folder / "profiles.png", written,
-                                     f"steady state at {float(sol.voltage[0]):.4g} V")
+            _plot_transport_profiles(
+                sol,
+                folder / "profiles.png",
+                written,
+                f"steady state at {float(sol.voltage[0]):.4g} V",
+            )
     elif isinstance(task, tasks.IVCurve):
-        sol = iv_curve(j, task.voltages, mesh=mesh, substeps=task.substeps,
-                       max_steps=task.max_steps)
-        table = {"voltage [V]": np.asarray(sol.voltage), "current [A/m^2]": np.asarray(sol.current),
-                 "ionic current right [A/m^2]": np.asarray(sol.ionic_current[:, 1]),
-                 "electronic current right [A/m^2]": np.asarray(sol.electronic_current[:, 1])}
+        sol = iv_curve(
+            j, task.voltages, mesh=mesh, substeps=task.substeps, max_steps=task.max_steps
+        )
+        table = {
+            "voltage [V]": np.asarray(sol.voltage),
+            "current [A/m^2]": np.asarray(sol.current),
+            "ionic current right [A/m^2]": np.asarray(sol.ionic_current[:, 1]),
+            "electronic current right [A/m^2]": np.asarray(sol.electronic_current[:, 1]),
+        }
         write_csv(folder / "iv.csv", table)
         written.append(str(folder / "iv.csv"))
-        summary = {"solver": "iv_curve", "points": int(task.voltages.size),
-                   "newton_iterations": int(sol.steps), "nodes": int(mesh.n_nodes),
-                   "current_range_A_m-2": [float(np.min(sol.current)), float(np.max(sol.current))]}
+        summary = {
+            "solver": "iv_curve",
+            "points": int(task.voltages.size),
+            "newton_iterations": int(sol.steps),
+            "nodes": int(mesh.n_nodes),
+            "current_range_A_m-2": [float(np.min(sol.current)), float(np.max(sol.current))],
+        }
         if config.plot:
             fig, (ax,) = _figure()
             ax.plot(table["voltage [V]"], table["current [A/m^2]"], ".-")
@@ -101,22 +121,38 @@ def write_single(config, mesh) -> dict:
             ax.set_ylabel("I (A/m$^2$)")
             _save(fig, folder / "iv.png", written)
     elif isinstance(task, tasks.Transient):
-        sol = solve_transient(j, task.times, voltage=task.voltage, current=task.current,
-                              initial=task.initial, mesh=mesh, rtol=task.rtol, atol=task.atol,
-                              max_steps=task.max_steps, steady_tolerance=task.steady_tolerance)
-        table = {"t [s]": np.asarray(sol.t), "current [A/m^2]": np.asarray(sol.current),
-                 "voltage [V]": np.asarray(sol.voltage),
-                 "electrode charge left [C/m^2]": np.asarray(sol.electrode_charge[:, 0]),
-                 "electrode charge right [C/m^2]": np.asarray(sol.electrode_charge[:, 1])}
+        sol = solve_transient(
+            j,
+            task.times,
+            voltage=task.voltage,
+            current=task.current,
+            initial=task.initial,
+            mesh=mesh,
+            rtol=task.rtol,
+            atol=task.atol,
+            max_steps=task.max_steps,
+            steady_tolerance=task.steady_tolerance,
+        )
+        table = {
+            "t [s]": np.asarray(sol.t),
+            "current [A/m^2]": np.asarray(sol.current),
+            "voltage [V]": np.asarray(sol.voltage),
+            "electrode charge left [C/m^2]": np.asarray(sol.electrode_charge[:, 0]),
+            "electrode charge right [C/m^2]": np.asarray(sol.electrode_charge[:, 1]),
+        }
         write_csv(folder / "transient.csv", table)
         written.append(str(folder / "transient.csv"))
         if task.profiles:
             write_csv(folder / "profiles.csv", _transport_profiles(sol, -1))
             written.append(str(folder / "profiles.csv"))
-        summary = {"solver": "transient", "saved_times": int(task.times.size),
-                   "accepted_steps": int(sol.steps), "nodes": int(mesh.n_nodes),
-                   "final_current_A_m-2": float(sol.current[-1]),
-                   "final_voltage_V": float(sol.voltage[-1])}
+        summary = {
+            "solver": "transient",
+            "saved_times": int(task.times.size),
+            "accepted_steps": int(sol.steps),
+            "nodes": int(mesh.n_nodes),
+            "final_current_A_m-2": float(sol.current[-1]),
+            "final_voltage_V": float(sol.voltage[-1]),
+        }
         if config.plot:
             fig, (ax,) = _figure()
             current = np.abs(table["current [A/m^2]"])
@@ -125,17 +161,26 @@ def write_single(config, mesh) -> dict:
             ax.set_ylabel("|I| (A/m$^2$)")
             _save(fig, folder / "transient.png", written)
     else:
-        spectrum = impedance(j, task.frequencies, voltage=task.voltage, current=task.current,
-                             mesh=mesh, continuation_steps=task.continuation_steps,
-                             max_steps=task.max_steps)
+        spectrum = impedance(
+            j,
+            task.frequencies,
+            voltage=task.voltage,
+            current=task.current,
+            mesh=mesh,
+            continuation_steps=task.continuation_steps,
+            max_steps=task.max_steps,
+        )
         spectrum.to_csv(folder / "spectrum.csv")
         written.append(str(folder / "spectrum.csv"))
         z = np.asarray(spectrum.impedance)
-        summary = {"solver": "impedance", "frequencies": int(task.frequencies.size),
-                   "nodes": int(mesh.n_nodes),
-                   "low_frequency_Z_Ohm_m2": [float(z[0].real), float(z[0].imag)],
-                   "high_frequency_Z_Ohm_m2": [float(z[-1].real), float(z[-1].imag)],
-                   "newton_iterations": int(spectrum.iterations)}
+        summary = {
+            "solver": "impedance",
+            "frequencies": int(task.frequencies.size),
+            "nodes": int(mesh.n_nodes),
+            "low_frequency_Z_Ohm_m2": [float(z[0].real), float(z[0].imag)],
+            "high_frequency_Z_Ohm_m2": [float(z[-1].real), float(z[-1].imag)],
+            "newton_iterations": int(spectrum.iterations),
+        }
         if config.plot:
             fig, axes = _figure(3, width=4.5)
             plot.nyquist(spectrum, axes[0])
@@ -150,16 +195,29 @@ def write_sweep(config, progress: bool) -> dict:
     folder = config.folder / "sweep"
     options = dict(config.sweep_options)
     mesh = dict(config.mesh_options)
-    result = sweep(config.junction, config.space, config.task, mesh=mesh, folder=folder,
-                   chunk_size=options["chunk_size"], table=options["table"],
-                   resume=options["resume"], progress=progress)
+    result = sweep(
+        config.junction,
+        config.space,
+        config.task,
+        mesh=mesh,
+        folder=folder,
+        chunk_size=options["chunk_size"],
+        table=options["table"],
+        resume=options["resume"],
+        progress=progress,
+    )
     table = result.table()
     written = [str(p) for p in result.files]
     if config.plot:
-        scalar = [c for c in table.columns if c.split("[")[0] not in ("point", "status", "code",
-                  "reason", "iterations", "residual", "steps") and c not in result.names
-                  and not any(c.startswith(n + " [") or c == n for n in result.names)]
-        inputs = [c for c in table.columns[1:1 + len(result.names)]]
+        scalar = [
+            c
+            for c in table.columns
+            if c.split("[")[0]
+            not in ("point", "status", "code", "reason", "iterations", "residual", "steps")
+            and c not in result.names
+            and not any(c.startswith(n + " [") or c == n for n in result.names)
+        ]
+        inputs = [c for c in table.columns[1 : 1 + len(result.names)]]
         if scalar:
             fig, axes = _figure(min(len(inputs), 3), width=4.5)
             ok = table["status"] == "ok"
@@ -171,7 +229,9 @@ def write_sweep(config, progress: bool) -> dict:
     failed = int((table["status"] != "ok").sum())
     return {
         "solver": config.task.kind,
-        "sweep": config.space.describe() if len(config.space) <= 10000 else type(config.space).__name__,
+        "sweep": config.space.describe()
+        if len(config.space) <= 10000
+        else type(config.space).__name__,
         "points": result.points,
         "failed": failed,
         "chunks": result.chunks,

@@ -19,6 +19,14 @@ from collections.abc import Callable, Mapping
 
 import numpy as np
 
+
+class PathError(KeyError):
+    """A parameter path that names nothing in the model (the message lists what exists)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
 _SEGMENT = re.compile(r"\.?([^.\[\]]+)|\[([^\]]+)\]")
 
 
@@ -44,7 +52,7 @@ def _step(node, segment: str, path: str, walked: str):
     if isinstance(node, Mapping):
         if segment in node:
             return "key", segment, node[segment]
-        raise KeyError(
+        raise PathError(
             f"parameter path {path!r}: {walked or 'the model'} has no entry {segment!r}; "
             f"known: {sorted(node)}"
         )
@@ -53,7 +61,7 @@ def _step(node, segment: str, path: str, walked: str):
             index = int(segment)
             if -len(node) <= index < len(node):
                 return "index", index % len(node), node[index]
-            raise KeyError(
+            raise PathError(
                 f"parameter path {path!r}: index {index} out of range for {walked} "
                 f"({len(node)} entries)"
             )
@@ -61,13 +69,13 @@ def _step(node, segment: str, path: str, walked: str):
             if getattr(item, "name", None) == segment or type(item).__name__ == segment:
                 return "index", index, item
         names = [getattr(item, "name", type(item).__name__) for item in node]
-        raise KeyError(
+        raise PathError(
             f"parameter path {path!r}: {walked} has no entry {segment!r}; give an index "
             f"(0…{len(node) - 1}) or one of {names}"
         )
     if segment.startswith("_") or not hasattr(node, segment):
         fields = [f for f in getattr(type(node), "__dataclass_fields__", {}) if f[0] != "_"]
-        raise KeyError(
+        raise PathError(
             f"parameter path {path!r}: {walked or 'the model'} ({type(node).__name__}) has no "
             f"field {segment!r}; fields: {fields}"
         )
@@ -82,9 +90,13 @@ def resolve(model, path: str) -> Callable:
     for segment in split_path(path):
         kind, key, node = _step(node, segment, path, walked)
         steps.append((kind, key))
-        walked = f"{walked}.{segment}" if walked else segment
+        walked = (
+            f"{walked}[{segment}]"
+            if kind != "attr"
+            else (f"{walked}.{segment}" if walked else segment)
+        )
     try:
-        value = np.asarray(node, dtype=np.float64)
+        value = None if node is None else np.asarray(node, dtype=np.float64)
     except (TypeError, ValueError):
         value = None
     if value is None or value.shape != ():
@@ -133,7 +145,10 @@ FIELDS = {
     "interaction": ("eV", -_INF, False, _INF, False),
 }
 # names a sweep passes to the solver instead of the model
-DRIVES = {"voltage": ("V", -_INF, False, _INF, False), "current": ("A/m^2", -_INF, False, _INF, False)}
+DRIVES = {
+    "voltage": ("V", -_INF, False, _INF, False),
+    "current": ("A/m^2", -_INF, False, _INF, False),
+}
 
 
 def field_rule(path: str):

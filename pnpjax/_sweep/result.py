@@ -14,7 +14,8 @@ class SweepResult:
     **Fields:** `folder`; `names` (the swept parameters); `outputs` (`Output` specs: name,
     unit, dims, profile); `points`, `chunks`, `chunk_size`, `devices`; `computed_points`
     (this call; fewer than `points` after a resume), `resumed_chunks`; `compile_seconds`,
-    `run_seconds` (the chunk loop), `files` (the table(s) and the data set written).
+    `run_seconds` (the chunk loop), `files` (the table(s) and the data set written), `mesh`
+    (the `Mesh` every point was solved on).
 
     **Methods:** `table()` (pandas DataFrame: point, inputs, scalar outputs with units in the
     column names, status, code, reason), `failures()` (the failed rows), `dataset()` (the
@@ -34,6 +35,7 @@ class SweepResult:
     compile_seconds: float
     run_seconds: float
     files: tuple[pathlib.Path, ...]
+    mesh: object = None
     table_format: str = "csv"
 
     @property
@@ -47,8 +49,9 @@ class SweepResult:
 
         if self.table_format == "parquet":
             return pd.read_parquet(self.folder / storage.TABLE_PARQUET)
-        return pd.read_csv(self.folder / storage.TABLE_CSV, keep_default_na=False,
-                           na_values=["nan", "NaN"])
+        return pd.read_csv(
+            self.folder / storage.TABLE_CSV, keep_default_na=False, na_values=["nan", "NaN"]
+        )
 
     def failures(self):
         """The rows of points that failed, with their reasons."""

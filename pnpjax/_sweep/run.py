@@ -20,6 +20,7 @@ import hashlib
 import json
 import math
 import pathlib
+import re
 import tempfile
 import time
 from collections.abc import Callable, Mapping
@@ -39,6 +40,7 @@ from .tasks import AbstractTask, Equilibrium
 
 TABLE_FORMATS = ("csv", "parquet", "both")
 _MESH_SAMPLE = 33  # points spread over the space that the default mesh must serve
+_DIAGNOSTICS = ("iterations", "residual", "steps")
 
 
 def _where_functions(model: Junction, names, where) -> dict[str, tuple[Callable, ...]]:
@@ -112,8 +114,9 @@ def _fingerprint(model) -> str:
         for leaf in leaves:
             digest.update(np.asarray(leaf).tobytes())
     else:
-        digest.update(f"{getattr(model, '__module__', '')}.{getattr(model, '__qualname__', '')}"
-                      .encode())
+        digest.update(
+            f"{getattr(model, '__module__', '')}.{getattr(model, '__qualname__', '')}".encode()
+        )
     return digest.hexdigest()
 
 
@@ -162,7 +165,9 @@ class _Program:
         self.devices = list(devices)
         self.chunk = chunk
         device_mesh = jax.sharding.Mesh(np.array(self.devices), ("points",))
-        self.sharding = jax.sharding.NamedSharding(device_mesh, jax.sharding.PartitionSpec("points"))
+        self.sharding = jax.sharding.NamedSharding(
+            device_mesh, jax.sharding.PartitionSpec("points")
+        )
         self.batched = jax.jit(
             jax.vmap(point_fn), in_shardings=self.sharding, out_shardings=self.sharding
         )
@@ -170,7 +175,9 @@ class _Program:
         self.n_names = n_names
 
     def place(self, values: np.ndarray):
-        return jax.make_array_from_callback(values.shape, self.sharding, lambda index: values[index])
+        return jax.make_array_from_callback(
+            values.shape, self.sharding, lambda index: values[index]
+        )
 
     def gather(self, out):
         if jax.process_count() > 1:
@@ -180,8 +187,12 @@ class _Program:
         return jax.device_get(out)
 
     def compile(self):
-        example = jax.ShapeDtypeStruct((self.chunk, self.n_names), jnp.float64, sharding=self.sharding)
+        example = jax.ShapeDtypeStruct(
+            (self.chunk, self.n_names), jnp.float64, sharding=self.sharding
+        )
         self.batched = self.batched.lower(example).compile()
+        outputs, _ = self.batched.out_info
+        self.point_shapes = {k: v.shape[1:] for k, v in outputs.items()}
 
     def run(self, values: np.ndarray):
         return self.gather(self.batched(self.place(values)))
@@ -198,7 +209,7 @@ def _chunk_values(space, names, start, stop, chunk):
 def _finish(task, outputs_spec, out, status, n):
     """Host arrays of a chunk: outputs, result codes (non-finite outputs of a 'successful'
     point count as failures) and the reason of every failed point."""
-    arrays = {f"out:{o.name}": np.asarray(out[o.name], dtype=np.float64)[:n] for o in outputs_spec}
+    arrays = {f"out:{o.name}": np.array(out[o.name], dtype=np.float64)[:n] for o in outputs_spec}
     code = np.asarray(status["code"]).astype(np.int64)[:n]
     finite = np.ones(n, dtype=bool)
     bad_names = [[] for _ in range(n)]
@@ -207,6 +218,10 @@ def _finish(task, outputs_spec, out, status, n):
         for i in np.flatnonzero(~ok):
             bad_names[i].append(o.name)
         finite &= ok
+    failed = code != 0
+    for o in outputs_spec:  # a failed point's values are not a solution: keep only diagnostics
+        if o.name not in _DIAGNOSTICS:
+            arrays[f"out:{o.name}"][failed] = np.nan
     reasons = []
     for i in range(n):
         if code[i] != 0:
@@ -289,7 +304,11 @@ def sweep(
             "sweep: solver must be a pnpjax.sweeps task (Equilibrium, SteadyState, IVCurve, "
             f"Transient, Impedance), got {type(solver).__name__}"
         )
-    if isinstance(chunk_size, bool) or not isinstance(chunk_size, (int, np.integer)) or chunk_size < 1:
+    if (
+        isinstance(chunk_size, bool)
+        or not isinstance(chunk_size, (int, np.integer))
+        or chunk_size < 1
+    ):
         raise ValueError(f"sweep: chunk_size must be an integer ≥ 1, got {chunk_size!r}")
     if table not in TABLE_FORMATS:
         raise ValueError(f"sweep: table must be one of {TABLE_FORMATS}, got {table!r}")
@@ -312,14 +331,18 @@ def sweep(
 
     if mesh is None:
         sample = _sample(space)
-        batch = jax.vmap(build)({n: jnp.asarray(sample[n]) for n in model_names}) \
-            if model_names else reference
+        batch = (
+            jax.vmap(build)({n: jnp.asarray(sample[n]) for n in model_names})
+            if model_names
+            else reference
+        )
         mesh = solver.mesh(batch, **mesh_options)
     outputs = solver.outputs(reference)
     coordinates = solver.coordinates(reference, mesh)
     output_names = {o.name for o in outputs} | set(coordinates)
-    input_units = [unit_of(checked.get(n, n)) if (n in checked or n in task_names) else ""
-                   for n in names]
+    input_units = [
+        unit_of(checked.get(n, n)) if (n in checked or n in task_names) else "" for n in names
+    ]
     labels = [f"input_{n}" if n in output_names else n for n in names]
 
     devices = list(jax.devices() if devices is None else devices)
@@ -368,7 +391,6 @@ def sweep(
         out, status = solver.evaluate(junction, mesh, {n: values[n] for n in task_names})
         return {o.name: out[o.name] for o in outputs}, status
 
-    shapes = jax.eval_shape(point, jax.ShapeDtypeStruct((len(names),), jnp.float64))[0]
     program = _Program(point, chunk, len(names), devices)
     start_time = time.perf_counter()
     computed, failed_points = 0, 0
@@ -384,16 +406,24 @@ def sweep(
             values = _chunk_values(space, names, lo, hi, chunk)
             try:
                 out, status = program.run(values)
-                arrays, code, reasons = _finish(solver, outputs, out, status, hi - lo)
-            except jax.errors.JaxRuntimeError:
+            except Exception:  # a runtime error of one point (eqx.error_if, a callback)
                 arrays, code, reasons = _point_by_point(
-                    program, solver, outputs, shapes, values, hi - lo
+                    program, solver, outputs, program.point_shapes, values, hi - lo
                 )
+            else:
+                arrays, code, reasons = _finish(solver, outputs, out, status, hi - lo)
             if writer:
-                storage.save_chunk(folder, c, {
-                    "point": np.arange(lo, hi), "inputs": values[: hi - lo],
-                    **arrays, "code": code, "reason": reasons,
-                })
+                storage.save_chunk(
+                    folder,
+                    c,
+                    {
+                        "point": np.arange(lo, hi),
+                        "inputs": values[: hi - lo],
+                        **arrays,
+                        "code": code,
+                        "reason": reasons,
+                    },
+                )
             computed += hi - lo
             failed_points += int(np.sum(code != 0))
             if bar is not None:
@@ -419,9 +449,18 @@ def sweep(
                 "space": json.dumps(space.describe())[:10000],
                 "nodes": int(mesh.n_nodes),
             }
-            written.append(storage.write_dataset(
-                folder, n_points, n_chunks, labels, input_units, outputs, coordinates, attributes
-            ))
+            written.append(
+                storage.write_dataset(
+                    folder,
+                    n_points,
+                    n_chunks,
+                    labels,
+                    input_units,
+                    outputs,
+                    coordinates,
+                    attributes,
+                )
+            )
     return SweepResult(
         folder=folder,
         names=tuple(names),
@@ -435,6 +474,7 @@ def sweep(
         compile_seconds=compile_s,
         run_seconds=run_s,
         files=tuple(written),
+        mesh=mesh,
         table_format=table,
     )
 
@@ -442,21 +482,32 @@ def sweep(
 def _point_by_point(program: _Program, task, outputs, shapes, values, n):
     """A chunk whose program raised at run time: every point alone, so that one bad point
     is isolated (its exception becomes its reason, its outputs NaN) and the others are kept."""
-    arrays = {f"out:{o.name}": np.full((n, *shapes[o.name].shape), np.nan) for o in outputs}
+    arrays = {f"out:{o.name}": np.full((n, *shapes[o.name]), np.nan) for o in outputs}
     codes, reasons = np.zeros(n, dtype=np.int64), []
     for i in range(n):
         try:
             out, status = jax.device_get(program.single(values[i : i + 1]))
-            one, code, reason = _finish(task, outputs, out, status, 1)
-        except jax.errors.JaxRuntimeError as error:
+        except Exception as error:  # noqa: BLE001 (whatever one point raised is its reason)
             codes[i] = -2
-            reasons.append(f"error: {str(error).strip().splitlines()[0]}")
+            reasons.append(f"error: {_error_text(error)}")
             continue
+        one, code, reason = _finish(task, outputs, out, status, 1)
         for key, value in one.items():
             arrays[key][i] = value[0]
         codes[i] = code[0]
         reasons.append(str(reason[0]))
     return arrays, codes, np.array(reasons, dtype=str)
+
+
+def _error_text(error: Exception) -> str:
+    """The message of a run-time error: an `eqx.error_if` message where there is one (XLA
+    wraps it in a callback traceback), else the first line."""
+    text = str(error)
+    match = re.search(r"EquinoxRuntimeError: ([^\n]+)", text)
+    if match:
+        return match.group(1).strip()
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return f"{type(error).__name__}: {lines[0] if lines else ''}"
 
 
 def _progress_bar(total, initial, enabled):

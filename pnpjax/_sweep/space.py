@@ -130,7 +130,9 @@ class Grid(AbstractSpace):
             _check_name("Grid", name)
             v = np.asarray(values, dtype=np.float64).reshape(-1)
             if v.size == 0 or not np.all(np.isfinite(v)):
-                raise ValueError(f"Grid: axis {name!r} needs one or more finite values, got {values}")
+                raise ValueError(
+                    f"Grid: axis {name!r} needs one or more finite values, got {values}"
+                )
             self.axes[name] = v
         self.names = tuple(self.axes)
         self.shape = tuple(v.size for v in self.axes.values())
@@ -289,5 +291,9 @@ class Table(AbstractSpace):
         for name, v in self.columns.items():
             digest.update(name.encode())
             digest.update(v.tobytes())
-        return {"type": "table", "n": len(self), "names": list(self.names),
-                "sha256": digest.hexdigest()}
+        return {
+            "type": "table",
+            "n": len(self),
+            "names": list(self.names),
+            "sha256": digest.hexdigest(),
+        }

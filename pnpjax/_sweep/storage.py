@@ -89,8 +89,10 @@ def load_chunk(folder: pathlib.Path, chunk: int) -> dict[str, np.ndarray]:
 def table_columns(names, inputs_units, outputs: list[Output], coordinates) -> list[tuple]:
     """(column name, output name or None, flat index) for every column of the table."""
     columns = [("point", None, None)]
-    columns += [(f"{n} [{u}]" if u else n, ("input", k), None) for k, (n, u) in
-                enumerate(zip(names, inputs_units))]
+    columns += [
+        (f"{n} [{u}]" if u else n, ("input", k), None)
+        for k, (n, u) in enumerate(zip(names, inputs_units))
+    ]
     for out in outputs:
         if out.profile:
             continue
@@ -120,7 +122,7 @@ def _chunk_rows(data: dict, columns) -> list[list]:
             elif isinstance(source, tuple):
                 row.append(f"{data['inputs'][i, source[1]]:.17g}")
             elif isinstance(source, str):
-                row.append(f"{flat[source][i, k]:.12g}")
+                row.append(f"{flat[source][i, k]:.17g}")
             elif name == "status":
                 row.append("ok" if data["code"][i] == 0 else "failed")
             elif name == "code":

@@ -42,6 +42,11 @@ def _species_labels(junction: Junction) -> list[str]:
     return [s.name for s in junction.species]
 
 
+def _positions(junction: Junction, mesh: Mesh) -> int:
+    """Entries of a profile: every node, interface nodes twice (one per phase)."""
+    return int(mesh.n_nodes) + len(junction.interfaces)
+
+
 def _check_drive_values(owner: str, voltage, current) -> None:
     if voltage is not None and current is not None:
         raise ValueError(f"{owner}: give voltage or current, not both")
@@ -64,9 +69,10 @@ class AbstractTask(abc.ABC):
     inputs: ClassVar[tuple[str, ...]] = ()
     kind: ClassVar[str]
 
-    def prepare(self, junction: Junction, bounds: dict) -> None:
+    def prepare(self, junction: Junction, bounds: dict) -> None:  # noqa: B027 (optional hook)
         """Settle what must be static for the whole sweep (continuation stages from the bias
-        range in `bounds`: name → (min, max)); called once, with the reference junction."""
+        range in `bounds`: name → (min, max)); called once, with the reference junction.
+        Tasks with nothing to settle keep this default."""
 
     def mesh(self, junction: Junction, **options) -> Mesh:
         """The default mesh for a (batched) junction spanning the sweep (`options` go to
@@ -115,8 +121,9 @@ class Equilibrium(AbstractTask):
 
     kind = "equilibrium"
 
-    def __init__(self, *, solver: Newton = Newton(), extrapolate: bool = False,
-                 profiles: bool = False):
+    def __init__(
+        self, *, solver: Newton = Newton(), extrapolate: bool = False, profiles: bool = False
+    ):
         if not isinstance(solver, Newton):
             raise TypeError(f"Equilibrium: solver must be pnpjax.Newton, got {type(solver)}")
         self.solver, self.extrapolate, self.profiles = solver, bool(extrapolate), bool(profiles)
@@ -198,7 +205,8 @@ class Equilibrium(AbstractTask):
     def describe(self):
         return {
             "kind": self.kind,
-            "solver": dataclasses.asdict(self.solver) if dataclasses.is_dataclass(self.solver)
+            "solver": dataclasses.asdict(self.solver)
+            if dataclasses.is_dataclass(self.solver)
             else repr(self.solver),
             "extrapolate": self.extrapolate,
             "profiles": self.profiles,
@@ -289,8 +297,15 @@ class SteadyState(_Biased):
 
     kind = "steady_state"
 
-    def __init__(self, *, voltage=None, current=None, continuation_steps=None, max_steps=100,
-                 profiles: bool = False):
+    def __init__(
+        self,
+        *,
+        voltage=None,
+        current=None,
+        continuation_steps=None,
+        max_steps=100,
+        profiles: bool = False,
+    ):
         super().__init__(voltage, current, continuation_steps, max_steps)
         self.profiles = bool(profiles)
 
@@ -312,17 +327,10 @@ class SteadyState(_Biased):
         return out
 
     def coordinates(self, junction, mesh):
-        import jax
-
-        from .._dynamics.steady import solve_steady_state
-
-        shapes = jax.eval_shape(
-            lambda j: solve_steady_state(j, mesh=mesh, voltage=0.0, throw=False), junction
-        )
         return {
             "end": np.array(["left", "right"]),
             "species": np.array(_species_labels(junction)),
-            "position": np.arange(shapes.x.shape[0]),
+            "position": np.arange(_positions(junction, mesh)),
         }
 
     def evaluate(self, junction, mesh, inputs):
@@ -410,12 +418,18 @@ class IVCurve(AbstractTask):
         return values, {"code": sol.result, "iterations": sol.steps}
 
     def reason(self, status):
-        return f"a steady state along the curve did not converge ({int(status['iterations'])} " \
+        return (
+            f"a steady state along the curve did not converge ({int(status['iterations'])} "
             "Newton iterations)"
+        )
 
     def describe(self):
-        return {"kind": self.kind, "voltages": self.voltages.tolist(), "substeps": self.substeps,
-                "max_steps": self.max_steps}
+        return {
+            "kind": self.kind,
+            "voltages": self.voltages.tolist(),
+            "substeps": self.substeps,
+            "max_steps": self.max_steps,
+        }
 
 
 class Transient(AbstractTask):
@@ -436,8 +450,19 @@ class Transient(AbstractTask):
     kind = "transient"
     inputs = ("voltage", "current")
 
-    def __init__(self, times, *, voltage=None, current=None, initial="equilibrium", rtol=1e-6,
-                 atol=1e-10, max_steps=20000, steady_tolerance=None, profiles: bool = False):
+    def __init__(
+        self,
+        times,
+        *,
+        voltage=None,
+        current=None,
+        initial="equilibrium",
+        rtol=1e-6,
+        atol=1e-10,
+        max_steps=20000,
+        steady_tolerance=None,
+        profiles: bool = False,
+    ):
         t = np.asarray(times, dtype=np.float64)
         if t.ndim != 1 or t.size == 0 or np.any(t <= 0) or np.any(np.diff(t) <= 0):
             raise ValueError("Transient: times (s) must be a non-empty, increasing 1D array > 0")
@@ -470,18 +495,11 @@ class Transient(AbstractTask):
         return out
 
     def coordinates(self, junction, mesh):
-        import jax
-
-        from .._dynamics.steady import solve_steady_state
-
-        shapes = jax.eval_shape(
-            lambda j: solve_steady_state(j, mesh=mesh, throw=False), junction
-        )
         return {
             "time": self.times,
             "end": np.array(["left", "right"]),
             "species": np.array(_species_labels(junction)),
-            "position": np.arange(shapes.x.shape[0]),
+            "position": np.arange(_positions(junction, mesh)),
         }
 
     def evaluate(self, junction, mesh, inputs):
@@ -553,11 +571,14 @@ class Impedance(_Biased):
 
     kind = "impedance"
 
-    def __init__(self, frequencies, *, voltage=None, current=None, continuation_steps=None,
-                 max_steps=100):
+    def __init__(
+        self, frequencies, *, voltage=None, current=None, continuation_steps=None, max_steps=100
+    ):
         f = np.asarray(frequencies, dtype=np.float64)
         if f.ndim != 1 or f.size == 0 or np.any(~np.isfinite(f)) or np.any(f <= 0):
-            raise ValueError("Impedance: frequencies must be a non-empty 1D array of values > 0 (Hz)")
+            raise ValueError(
+                "Impedance: frequencies must be a non-empty 1D array of values > 0 (Hz)"
+            )
         super().__init__(voltage, current, continuation_steps, max_steps)
         self.frequencies = f
 
@@ -604,8 +625,11 @@ class Impedance(_Biased):
         return "the DC operating point: " + _transport_failure(status)
 
     def describe(self):
-        return {"kind": self.kind, "frequencies": self.frequencies.tolist(),
-                **self._describe_drive()}
+        return {
+            "kind": self.kind,
+            "frequencies": self.frequencies.tolist(),
+            **self._describe_drive(),
+        }
 
 
 TASKS = {cls.kind: cls for cls in (Equilibrium, SteadyState, IVCurve, Transient, Impedance)}
