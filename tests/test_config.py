@@ -214,7 +214,8 @@ concentrations = { "Li_i^•" = 1e24, "V_Li'" = 1e24 }
         ),
         (
             BASE
-            + '\n[sweep]\ntype = "random"\nn = 4\n[sweep.parameters]\n"temperature" = { low = 300 }\n',
+            + '\n[sweep]\ntype = "random"\nn = 4\n[sweep.parameters]\n'
+            + '"temperature" = { low = 300 }\n',
             r"missing required key 'high'",
         ),
         (

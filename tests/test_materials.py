@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 import pytest
-from helpers import E, EPS0
+from helpers import EPS0, E
 
 import pnpjax as pj
 from pnpjax import cli, materials
