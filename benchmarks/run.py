@@ -15,6 +15,7 @@ import bench_fitting  # noqa: E402
 import bench_gouy_chapman  # noqa: E402
 import bench_impedance  # noqa: E402
 import bench_nonideal  # noqa: E402
+import bench_sweep  # noqa: E402
 
 
 def main(argv=None) -> None:
@@ -23,7 +24,7 @@ def main(argv=None) -> None:
     parser.add_argument("--batch-size", type=int, default=None, help="bench_batch members")
     parser.add_argument(
         "--only",
-        choices=("gouy_chapman", "batch", "nonideal", "dynamics", "impedance", "fitting"),
+        choices=("gouy_chapman", "batch", "nonideal", "dynamics", "impedance", "fitting", "sweep"),
         default=None,
     )
     args = parser.parse_args(argv)
@@ -46,6 +47,9 @@ def main(argv=None) -> None:
         print()
     if args.only in (None, "fitting"):
         bench_fitting.main(quick)
+        print()
+    if args.only in (None, "sweep"):
+        bench_sweep.main(quick)
 
 
 if __name__ == "__main__":

@@ -12,9 +12,29 @@ Jacobian, and exact to round-off.
 Nielson, *SIAM J. Numer. Anal.* 7, 627 (1970).
 """
 
+import contextlib
+
 import jax
 import jax.numpy as jnp
 from jax.lax.linalg import tridiagonal_solve as _lapack_tridiagonal_solve
+
+# Set while tracing programs that run on several CPU devices of one process at once. jaxlib's
+# LAPACK gtsv kernel (0.10) splits a batch over XLA's intra-op thread pool and blocks until
+# the pieces are done; when as many device programs as the pool has threads each block there,
+# nothing is left to run the pieces and the process deadlocks (seen with 2 forced host devices
+# on 2 cores, from 200 systems per device). Cyclic reduction is plain XLA and never blocks.
+_FORCE_CYCLIC_REDUCTION = False
+
+
+@contextlib.contextmanager
+def cyclic_reduction_on_cpu(enabled: bool = True):
+    """Within this context, traced tridiagonal solves use cyclic reduction on CPU too."""
+    global _FORCE_CYCLIC_REDUCTION
+    previous, _FORCE_CYCLIC_REDUCTION = _FORCE_CYCLIC_REDUCTION, bool(enabled)
+    try:
+        yield
+    finally:
+        _FORCE_CYCLIC_REDUCTION = previous
 
 
 def cyclic_reduction(lower, diag, upper, rhs):
@@ -67,6 +87,6 @@ def _interleave(even, odd):
 def solve_tridiagonal(lower, diag, upper, rhs):
     """Solve a tridiagonal system (LAPACK convention: `lower[i] = A[i, i−1]`,
     `upper[i] = A[i, i+1]`, with `lower[0] = upper[-1] = 0`) for `rhs` of shape (n, r)."""
-    if jax.default_backend() == "cpu":
+    if jax.default_backend() == "cpu" and not _FORCE_CYCLIC_REDUCTION:
         return _lapack_tridiagonal_solve(lower, diag, upper, rhs)
     return cyclic_reduction(lower, diag, upper, rhs)

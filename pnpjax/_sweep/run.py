@@ -30,6 +30,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .._linalg.tridiagonal import cyclic_reduction_on_cpu
 from .._mesh import Mesh
 from .._model.junction import Junction
 from . import storage
@@ -165,14 +166,27 @@ class _Program:
         self.devices = list(devices)
         self.chunk = chunk
         device_mesh = jax.sharding.Mesh(np.array(self.devices), ("points",))
-        self.sharding = jax.sharding.NamedSharding(
-            device_mesh, jax.sharding.PartitionSpec("points")
+        points = jax.sharding.PartitionSpec("points")
+        self.sharding = jax.sharding.NamedSharding(device_mesh, points)
+        # shard_map, not a sharded jit: every device runs its own vmapped solve on its own
+        # points, with no communication. Under a sharded jit XLA turns the batched Newton
+        # loop's "is any point still iterating?" into a cross-device all-reduce at every
+        # iteration: a rendezvous per step, which deadlocked forced host devices sharing two
+        # cores (chunks of 512 points).
+        local = jax.shard_map(
+            jax.vmap(point_fn),
+            mesh=device_mesh,
+            in_specs=points,
+            out_specs=points,
+            check_vma=False,
         )
-        self.batched = jax.jit(
-            jax.vmap(point_fn), in_shardings=self.sharding, out_shardings=self.sharding
-        )
+        self.batched = jax.jit(local, in_shardings=self.sharding, out_shardings=self.sharding)
         self.single = jax.jit(jax.vmap(point_fn))  # a failing chunk is re-run point by point
         self.n_names = n_names
+        # several CPU devices in this process run their shards concurrently on one thread
+        # pool: trace without LAPACK's blocking batch split (see _linalg.tridiagonal)
+        local = [d for d in self.devices if d.process_index == jax.process_index()]
+        self.concurrent_cpu = len(local) > 1 and all(d.platform == "cpu" for d in local)
 
     def place(self, values: np.ndarray):
         return jax.make_array_from_callback(
@@ -190,7 +204,8 @@ class _Program:
         example = jax.ShapeDtypeStruct(
             (self.chunk, self.n_names), jnp.float64, sharding=self.sharding
         )
-        self.batched = self.batched.lower(example).compile()
+        with cyclic_reduction_on_cpu(self.concurrent_cpu):
+            self.batched = self.batched.lower(example).compile()
         outputs, _ = self.batched.out_info
         self.point_shapes = {k: v.shape[1:] for k, v in outputs.items()}
 
