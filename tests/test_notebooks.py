@@ -1,4 +1,5 @@
-"""Every notebook in notebooks/ executes top to bottom."""
+"""Every notebook in notebooks/ executes top to bottom. The executed copy is kept in
+build/notebooks/, where the documentation build (mkdocs_hooks.py) takes it from."""
 
 import pathlib
 
@@ -6,7 +7,9 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-NOTEBOOKS = sorted((pathlib.Path(__file__).parents[1] / "notebooks").glob("*.ipynb"))
+ROOT = pathlib.Path(__file__).parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+EXECUTED = ROOT / "build" / "notebooks"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -27,6 +30,8 @@ def test_notebook_executes(path, tmp_path):
         if o.get("output_type") == "error"
     ]
     assert not errors
+    EXECUTED.mkdir(parents=True, exist_ok=True)
+    nbformat.write(notebook, EXECUTED / path.name)
 
 
 def test_there_are_notebooks():
