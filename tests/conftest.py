@@ -4,8 +4,18 @@ import gc
 import os
 import tempfile
 
-import jax
-import pytest
+# Compile at LLVM's lowest optimisation level: the suite's time is mostly XLA compiling
+# hundreds of distinct small programs, each run a few times (measured: 19 min 58 s → 17 min
+# 16 s for the whole suite on 2 cores). The HLO, and so every algorithm, is unchanged; XLA's
+# CPU backend keeps IEEE semantics at every level (no fast math). Benchmarks and users compile
+# at the default level. Set before JAX creates its CPU client; the notebook kernels and the
+# subprocesses of the tests inherit it.
+_FAST_COMPILE = "--xla_backend_optimization_level=0 --xla_llvm_disable_expensive_passes=true"
+if "xla_backend_optimization_level" not in os.environ.get("XLA_FLAGS", ""):
+    os.environ["XLA_FLAGS"] = f"{os.environ.get('XLA_FLAGS', '')} {_FAST_COMPILE}".strip()
+
+import jax  # noqa: E402
+import pytest  # noqa: E402
 
 jax.config.update("jax_enable_x64", True)
 jax.config.update("jax_numpy_dtype_promotion", "strict")

@@ -43,7 +43,9 @@ def test_two_processes_sweep_like_one(tmp_path):
     from pnpjax import examples, sweeps
 
     env = dict(
-        os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=2", JAX_PLATFORMS="cpu"
+        os.environ,
+        XLA_FLAGS=f"{os.environ.get('XLA_FLAGS', '')} --xla_force_host_platform_device_count=2",
+        JAX_PLATFORMS="cpu",
     )
     port = str(_free_port())
     folder = tmp_path / "distributed"

@@ -57,7 +57,9 @@ SCRIPT = textwrap.dedent(
 
 def test_a_sweep_sharded_over_four_devices_equals_one_device(tmp_path):
     env = dict(
-        os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=4", JAX_PLATFORMS="cpu"
+        os.environ,
+        XLA_FLAGS=f"{os.environ.get('XLA_FLAGS', '')} --xla_force_host_platform_device_count=4",
+        JAX_PLATFORMS="cpu",
     )
     done = subprocess.run(
         [sys.executable, "-c", SCRIPT, str(tmp_path)],
