@@ -528,6 +528,6 @@ def _error_text(error: Exception) -> str:
 def _progress_bar(total, initial, enabled):
     if not enabled:
         return None
-    from tqdm.auto import tqdm
+    from tqdm import tqdm  # plain text: no notebook widgets needed
 
     return tqdm(total=total, initial=initial, unit="chunk", desc="sweep", dynamic_ncols=True)
