@@ -23,6 +23,13 @@ from ._model.species import parse_kroger_vink as parse_kroger_vink
 from ._model.state import Closed as Closed
 from ._model.state import ReferenceBulk as ReferenceBulk
 from ._model.state import Reservoir as Reservoir
+from ._model.thermal import Convective as Convective
+from ._model.thermal import FixedTemperature as FixedTemperature
+from ._model.thermal import HeatFlux as HeatFlux
+from ._model.thermal import OnsagerMatrix as OnsagerMatrix
+from ._model.thermal import ThermalTransport as ThermalTransport
+from ._model.thermal import energy_representation as energy_representation
+from ._model.thermal import onsager_matrix as onsager_matrix
 from ._results import EquilibriumSolution as EquilibriumSolution
 from ._solvers.capacitance import differential_capacitance as differential_capacitance
 from ._solvers.equilibrium import solve_equilibrium as solve_equilibrium

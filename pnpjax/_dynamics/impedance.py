@@ -39,7 +39,7 @@ from .._results import write_csv
 from . import residual
 from .esdirk import jacobian_blocks
 from .results import TransportSolution, make_solution
-from .steady import _check_bias, continuation_stages, operating_point
+from .steady import _check_bias, check_steady_heat, continuation_stages, operating_point
 from .system import ELECTRODE, INSULATING, _contact_kind, check_drive, check_transport, make_drive
 
 
@@ -142,6 +142,7 @@ def check_impedance_input(junction, frequencies, voltage, current):
             "model a symmetric cell (e.g. Electrode | phase | Electrode) instead of a half cell"
         )
     check_transport(junction)
+    check_steady_heat(junction, "impedance")
     if voltage is None and current is None:
         voltage = 0.0
     check_drive(junction, make_drive(voltage, current))

@@ -26,11 +26,15 @@ any potential drop per cell.
 S. Selberherr, *Analysis and Simulation of Semiconductor Devices*, Springer (1984), ch. 6.
 """
 
+from typing import NamedTuple
+
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jaxtyping import Array
 
 from .._discretise.poisson import EXPONENT_CLIP
+from .._model.thermal import CONVECTIVE, FIXED_TEMPERATURE, HEAT_FLUX
 from .kinetics import MassAction, Radiative, ShockleyReadHall
 from .system import INSULATING, OHMIC, TransportSystem
 
@@ -49,7 +53,14 @@ def bernoulli(x):
 def split(system: TransportSystem, y):
     """`(u [n], y_channels [n, K])` from a flat state."""
     y = y.reshape(system.n_nodes, system.block)
-    return y[:, 0], y[:, 1:]
+    return y[:, 0], y[:, 1 : 1 + system.channels.count]
+
+
+def temperature_ratio(system: TransportSystem, y):
+    """θ = T/T_0 `[n]` from a flat state, or `None` for an isothermal system."""
+    if system.heat is None:
+        return None
+    return y.reshape(system.n_nodes, system.block)[:, system.theta_slot]
 
 
 def amounts(system: TransportSystem, yc):
@@ -62,16 +73,32 @@ def _phase_rows(system: TransportSystem, side: int) -> np.ndarray:
     return np.maximum(phases, 0)
 
 
-def _log_weight(system: TransportSystem, side: int):
-    """ln(N e^{−μ°/kT − ΔG/kT}) `[n, S]` of each half box: the ideal concentration at η = zu."""
+def _log_weight(system: TransportSystem, side: int, theta=None):
+    """ln(N e^{−μ°/kT − ΔG/kT}) `[n, S]` of each half box: the ideal concentration at η = zu.
+
+    At θ = T/T_0 ≠ 1, $\\mu^\\circ(T)/k_BT = (\\mu^\\circ_0 + T_0s^\\circ)/k_BT - s^\\circ/k_B$
+    and the segregation energy ΔG counts at the local k_BT."""
     problem = system.problem
     phases = _phase_rows(system, side)
     shift = problem.shift_left if side == 0 else problem.shift_right
-    return problem.ln_density[phases] - problem.energy[phases] - shift
+    if theta is None:
+        return problem.ln_density[phases] - problem.energy[phases] - shift
+    entropy = system.heat.entropy[phases]
+    inverse = 1.0 / theta[:, None]
+    return (
+        problem.ln_density[phases] - (problem.energy[phases] + entropy + shift) * inverse + entropy
+    )
 
 
-def log_gamma(system: TransportSystem, side: int, c):
-    """ln γ `[n, S]` of the half boxes on `side` at scaled concentrations `c` (0 if ideal)."""
+def _local_kT(system: TransportSystem, theta):
+    """k_BT (eV) `[n]` of every node (the junction's where isothermal)."""
+    kT = system.problem.kT
+    return jnp.full((system.n_nodes,), kT) if theta is None else kT * theta
+
+
+def log_gamma(system: TransportSystem, side: int, c, theta=None):
+    """ln γ `[n, S]` of the half boxes on `side` at scaled concentrations `c` (0 if ideal), at the
+    local temperature."""
     problem = system.problem
     layout = problem.layout
     phases = _phase_rows(system, side)
@@ -85,9 +112,14 @@ def log_gamma(system: TransportSystem, side: int, c):
             cols = np.array([layout.species.index(name) for name in model.species])
             c_si = jnp.maximum(c[:, cols], TINY) * problem.c_ref
             ln_n = problem.ln_density[p, cols] + ln_c_ref
-            sub = jax.vmap(
-                lambda ci, ln_n=ln_n, model=model: model.log_gamma(ci, ln_n, problem.kT)
-            )(c_si)
+            if theta is None:
+                sub = jax.vmap(
+                    lambda ci, ln_n=ln_n, model=model: model.log_gamma(ci, ln_n, problem.kT)
+                )(c_si)
+            else:
+                sub = jax.vmap(
+                    lambda ci, kT, ln_n=ln_n, model=model: model.log_gamma(ci, ln_n, kT)
+                )(c_si, _local_kT(system, theta))
             out = out.at[:, cols].set(jnp.where(rows[:, None], sub, out[:, cols]))
     return out
 
@@ -103,17 +135,18 @@ def _nonideal_species(system: TransportSystem) -> np.ndarray:
     return covered
 
 
-def half_box_concentrations(system: TransportSystem, yc):
+def half_box_concentrations(system: TransportSystem, yc, theta=None):
     """Scaled concentrations `(c_left, c_right)`, each `[n, S]`, of the two half boxes of
     every node. A channel owning both half boxes of an interface node splits its amount between
     them in local equilibrium (equal electrochemical potential), which for ideal species is
-    $c^+/c^- = N^+e^{-\\mu^{\\circ+}/kT}/(N^-e^{-\\mu^{\\circ-}/kT})$ whatever φ."""
+    $c^+/c^- = N^+e^{-\\mu^{\\circ+}/kT}/(N^-e^{-\\mu^{\\circ-}/kT})$ whatever φ (at the node's
+    temperature θ = T/T_0 when heat is solved for)."""
     problem = system.problem
     ch = system.channels
     n, n_s = problem.n_nodes, problem.layout.n_species
     amount = amounts(system, yc)
     v_l, v_r = problem.vol_left, problem.vol_right
-    w_l, w_r = _log_weight(system, 0), _log_weight(system, 1)
+    w_l, w_r = _log_weight(system, 0, theta), _log_weight(system, 1, theta)
     c_left = jnp.zeros((n, n_s))
     c_right = jnp.zeros((n, n_s))
     split_nodes = []
@@ -138,37 +171,39 @@ def half_box_concentrations(system: TransportSystem, yc):
         nonideal = covered[_phase_rows(system, 0), s] | covered[_phase_rows(system, 1), s]
         interface |= split_nodes[k] & nonideal
     if interface.any():
-        c_left, c_right = _nonideal_split(system, amount, c_left, c_right, np.nonzero(interface)[0])
+        c_left, c_right = _nonideal_split(
+            system, amount, c_left, c_right, np.nonzero(interface)[0], theta
+        )
     return c_left, c_right
 
 
-def _nonideal_split(system: TransportSystem, amount, c_left, c_right, nodes):
+def _nonideal_split(system: TransportSystem, amount, c_left, c_right, nodes, theta=None):
     """Local equilibrium across an interface node when activity models act: find the fraction
-    θ_k of each splitting channel's amount in the left half box such that
-    $\\ln(c^-\\gamma^-) - w^- = \\ln(c^+\\gamma^+) - w^+$, by Newton on logit θ (a few nodes
+    s_k of each splitting channel's amount in the left half box such that
+    $\\ln(c^-\\gamma^-) - w^- = \\ln(c^+\\gamma^+) - w^+$, by Newton on logit s (a few nodes
     only; unrolled so that derivatives follow)."""
     problem = system.problem
     ch = system.channels
     v_l, v_r = problem.vol_left, problem.vol_right
-    w_l, w_r = _log_weight(system, 0), _log_weight(system, 1)
+    w_l, w_r = _log_weight(system, 0, theta), _log_weight(system, 1, theta)
     for j in nodes:
         ks = [k for k in range(ch.count) if ch.left[k, j] and ch.right[k, j]]
         sp = np.array([ch.species[k] for k in ks])
         n_k = amount[j, np.array(ks)]
-        sub = _SubSystem(system, j)
+        sub = _SubSystem(system, j, None if theta is None else theta[j])
 
         def mismatch(logit, j=j, sp=sp, n_k=n_k, sub=sub, c_left=c_left, c_right=c_right):
-            theta = jax.nn.sigmoid(logit)
-            cl = c_left[j].at[sp].set(n_k * theta / v_l[j])
-            cr = c_right[j].at[sp].set(n_k * (1 - theta) / v_r[j])
+            share = jax.nn.sigmoid(logit)
+            cl = c_left[j].at[sp].set(n_k * share / v_l[j])
+            cr = c_right[j].at[sp].set(n_k * (1 - share) / v_r[j])
             gl = sub.log_gamma(0, cl)
             gr = sub.log_gamma(1, cr)
             eta_l = jnp.log(jnp.maximum(cl[sp], TINY)) + gl[sp] - w_l[j, sp]
             eta_r = jnp.log(jnp.maximum(cr[sp], TINY)) + gr[sp] - w_r[j, sp]
             return eta_l - eta_r
 
-        theta0 = v_l[j] / (v_l[j] + v_r[j] * jnp.exp(w_r[j, sp] - w_l[j, sp]))
-        logit = jnp.log(theta0) - jnp.log1p(-theta0)
+        share0 = v_l[j] / (v_l[j] + v_r[j] * jnp.exp(w_r[j, sp] - w_l[j, sp]))
+        logit = jnp.log(share0) - jnp.log1p(-share0)
 
         def newton_step(_, logit, mismatch=mismatch):
             f, jac = mismatch(logit), jax.jacfwd(mismatch)(logit)
@@ -176,17 +211,17 @@ def _nonideal_split(system: TransportSystem, amount, c_left, c_right, nodes):
 
         # a fixed trip count keeps it reverse-differentiable (a scan), and compact to compile
         logit = jax.lax.fori_loop(0, 16, newton_step, logit)
-        theta = jax.nn.sigmoid(logit)
-        c_left = c_left.at[j, sp].set(n_k * theta / v_l[j])
-        c_right = c_right.at[j, sp].set(n_k * (1 - theta) / v_r[j])
+        share = jax.nn.sigmoid(logit)
+        c_left = c_left.at[j, sp].set(n_k * share / v_l[j])
+        c_right = c_right.at[j, sp].set(n_k * (1 - share) / v_r[j])
     return c_left, c_right
 
 
 class _SubSystem:
-    """ln γ of the two half boxes of one node."""
+    """ln γ of the two half boxes of one node (at θ = T/T_0 when given)."""
 
-    def __init__(self, system: TransportSystem, node: int):
-        self.system, self.node = system, node
+    def __init__(self, system: TransportSystem, node: int, theta=None):
+        self.system, self.node, self.theta = system, node, theta
 
     def log_gamma(self, side: int, c):
         problem = self.system.problem
@@ -198,33 +233,101 @@ class _SubSystem:
             cols = np.array([layout.species.index(name) for name in model.species])
             ln_n = problem.ln_density[p, cols] + jnp.log(problem.c_ref)
             c_si = jnp.maximum(c[cols], TINY) * problem.c_ref
-            out = out.at[cols].set(model.log_gamma(c_si, ln_n, problem.kT))
+            kT = problem.kT if self.theta is None else problem.kT * self.theta
+            out = out.at[cols].set(model.log_gamma(c_si, ln_n, kT))
         return out
 
 
-def edge_fluxes(system: TransportSystem, u, c_left, c_right, g_left, g_right):
+def edge_fluxes(system: TransportSystem, u, c_left, c_right, g_left, g_right, theta=None):
     """Scharfetter–Gummel particle flows `[n−1, S]` through every cell (scaled, +x positive),
-    area included."""
+    area included.
+
+    With a temperature field (θ = T/T_0) the drift term of the flux
+    $J = -D[\\nabla c + c\\nabla\\ln\\gamma + cze\\nabla\\phi/k_BT + cQ^*\\nabla T/k_BT^2]$
+    enters the exponential fitting as
+    $\\Delta = (z\\Delta u + \\Delta\\hat G)/\\theta_e + \\Delta\\ln\\gamma
+    + \\hat Q^*(1/\\theta_j - 1/\\theta_{j+1})$ (θ_e the cell's mean; the Soret term is the exact
+    integral of $\\nabla T/T^2$), and $D(T_e) = De^{-\\hat E_a(1/\\theta_e - 1)}$. Cross
+    diffusivities of an `OnsagerMatrix` add $-D_{km}\\sqrt{c_kc_m}$ times species m's driving
+    force, with $\\sqrt{c_kc_m}$ the geometric mean over the cell.
+    """
+    problem = system.problem
+    a, b = c_right[:-1], c_left[1:]
+    drift = _drift(system, u, g_left, g_right, theta)
+    d = system.diffusivity[problem.edge_phase]
+    if theta is not None:
+        d = d * _arrhenius(system, theta)
+    flows = d * system.face[:, None] * (bernoulli(drift) * a - bernoulli(-drift) * b)
+    if system.cross is not None:
+        flows = flows + _cross_flows(system, a, b, drift, theta)
+    return flows
+
+
+def _drift(system: TransportSystem, u, g_left, g_right, theta):
+    """Δ `[n−1, S]` of the Scharfetter–Gummel flux (see `edge_fluxes`)."""
     problem = system.problem
     z = problem.layout.z
-    a, b = c_right[:-1], c_left[1:]
-    delta = (
-        z * (u[1:] - u[:-1])[:, None]
-        + (g_left[1:] - g_right[:-1])
-        + (problem.shift_left[1:] - problem.shift_right[:-1])
+    electric = z * (u[1:] - u[:-1])[:, None] + (problem.shift_left[1:] - problem.shift_right[:-1])
+    excess = g_left[1:] - g_right[:-1]
+    if theta is None:
+        return electric + excess
+    q = system.heat_of_transport[problem.edge_phase]
+    return (
+        electric / _edge_theta(theta)[:, None]
+        + excess
+        + q * (1.0 / theta[:-1] - 1.0 / theta[1:])[:, None]
     )
-    d = system.diffusivity[system.problem.edge_phase]
-    return d * system.face[:, None] * (bernoulli(delta) * a - bernoulli(-delta) * b)
 
 
-def _reaction_rates(system: TransportSystem, side: int, c, g):
+def _edge_theta(theta):
+    return 0.5 * (theta[1:] + theta[:-1])
+
+
+def _arrhenius(system: TransportSystem, theta):
+    """D(T)/D(T_0) `[n−1, S]` of every cell."""
+    activation = system.heat.activation[system.problem.edge_phase]
+    return jnp.exp(-activation * (1.0 / _edge_theta(theta) - 1.0)[:, None])
+
+
+def _edge_present(system: TransportSystem) -> np.ndarray:
+    """`[n−1, S]`: species mobile in each cell's phase."""
+    return system.problem.layout.mobile[system.problem.edge_phase]
+
+
+def _driving_force(system: TransportSystem, a, b, drift):
+    """$-(\\Delta\\ln c + \\Delta)$ `[n−1, S]`: each species' scaled driving force over a cell,
+    $-\\Delta_T\\tilde\\mu/k_BT_e$ plus its Soret part (0 where the species is absent)."""
+    present = _edge_present(system)
+    log_a = jnp.log(jnp.maximum(a, TINY))
+    log_b = jnp.log(jnp.maximum(b, TINY))
+    return jnp.where(present, -(log_b - log_a + drift), 0.0)
+
+
+def _cross_flows(system: TransportSystem, a, b, drift, theta):
+    """Flows `[n−1, S]` driven by the other species' forces (`OnsagerMatrix` cross terms)."""
+    problem = system.problem
+    present = _edge_present(system)
+    force = _driving_force(system, a, b, drift)
+    log_c = 0.5 * (
+        jnp.log(jnp.maximum(jnp.where(present, a, 1.0), TINY))
+        + jnp.log(jnp.maximum(jnp.where(present, b, 1.0), TINY))
+    )
+    weight = jnp.where(present, jnp.exp(0.5 * log_c), 0.0)  # √c per species, geometric mean
+    cross = system.cross[problem.edge_phase]
+    if theta is not None:
+        half = jnp.sqrt(_arrhenius(system, theta))
+        cross = cross * half[:, :, None] * half[:, None, :]
+    return system.face[:, None] * weight * jnp.einsum("ekm,em->ek", cross, weight * force)
+
+
+def _reaction_rates(system: TransportSystem, side: int, c, g, theta=None):
     """Net production `[n, S]` (scaled, per volume and time) of the bulk rate laws in the half
-    boxes on `side`."""
+    boxes on `side`, their equilibrium constants at the local temperature."""
     problem = system.problem
     layout = problem.layout
     phases = _phase_rows(system, side)
     exists = (problem.left_phase if side == 0 else problem.right_phase) >= 0
-    weight = _log_weight(system, side)
+    weight = _log_weight(system, side, theta)
     t0, c_ref = system.time_scale, problem.c_ref
     out = jnp.zeros_like(c)
     for p, rate, stoich in system.reactions:
@@ -255,7 +358,7 @@ def _reaction_rates(system: TransportSystem, side: int, c, g):
             excess = n_c * p_c - ni2 * jnp.exp(-(g[:, e] + g[:, h]))
             if isinstance(rate, ShockleyReadHall):
                 ni = jnp.sqrt(ni2)
-                level = rate.trap_level / problem.kT
+                level = rate.trap_level / _local_kT(system, theta)
                 n1, p1 = ni * jnp.exp(level), ni * jnp.exp(-level)
                 tau_n, tau_p = rate.tau_n / t0, rate.tau_p / t0
                 r = excess / (tau_p * (n_c + n1) + tau_n * (p_c + p1))
@@ -268,10 +371,14 @@ def _reaction_rates(system: TransportSystem, side: int, c, g):
     return out
 
 
-def _eta(system: TransportSystem, side: int, c, g, u):
-    """Electrochemical potential η = ln(cγ/N) + μ°/kT + ΔG/kT + zu (k_BT) `[n, S]`."""
+def _eta(system: TransportSystem, side: int, c, g, u, theta=None):
+    """Electrochemical potential $\\tilde\\mu/k_BT_0$ `[n, S]`:
+    θ[ln(cγ/N) + μ°(T)/kT + ΔG/kT] + zu, which is ln(cγ/N) + μ°/kT + ΔG/kT + zu at T_0."""
     z = system.problem.layout.z
-    return jnp.log(jnp.maximum(c, TINY)) + g - _log_weight(system, side) + z * u[:, None]
+    chemical = jnp.log(jnp.maximum(c, TINY)) + g - _log_weight(system, side, theta)
+    if theta is not None:
+        chemical = theta[:, None] * chemical
+    return chemical + z * u[:, None]
 
 
 def contact_potential(system: TransportSystem, t):
@@ -297,55 +404,86 @@ def applied_current(system: TransportSystem, t):
     return system.drive.waveform(t * system.time_scale) / system.current_scale
 
 
-def local_state(system: TransportSystem, y):
-    """Everything the rows need: `(u, yc, c_left, c_right, lnγ_left, lnγ_right)`."""
+class LocalState(NamedTuple):
+    """Everything the rows need at one state: φ (k_BT_0/e) `u`, normalised amounts `yc`, the
+    half-box concentrations and ln γ, and θ = T/T_0 (`None` when isothermal)."""
+
+    u: Array
+    yc: Array
+    c_left: Array
+    c_right: Array
+    g_left: Array
+    g_right: Array
+    theta: Array | None
+
+
+def local_state(system: TransportSystem, y) -> LocalState:
+    """The `LocalState` of a flat state vector."""
     u, yc = split(system, y)
-    c_left, c_right = half_box_concentrations(system, yc)
-    g_left = log_gamma(system, 0, c_left)
-    g_right = log_gamma(system, 1, c_right)
-    return u, yc, c_left, c_right, g_left, g_right
+    theta = temperature_ratio(system, y)
+    c_left, c_right = half_box_concentrations(system, yc, theta)
+    g_left = log_gamma(system, 0, c_left, theta)
+    g_right = log_gamma(system, 1, c_right, theta)
+    return LocalState(u, yc, c_left, c_right, g_left, g_right, theta)
 
 
-def channel_rates(system: TransportSystem, t, state):
+def _transfer_potentials(system: TransportSystem, state: LocalState, tr):
+    """`(μ̃_source, μ̃_target)/k_BT_0` of one Butler–Volmer transfer at its node."""
+    problem = system.problem
+    j = tr.node
+    u, theta = state.u, state.theta
+    if tr.source >= 0:
+        eta_src = _eta(system, 0, state.c_left, state.g_left, u, theta)[j, tr.species]
+        eta_dst = _eta(system, 1, state.c_right, state.g_right, u, theta)[j, tr.species]
+        return eta_src, eta_dst
+    side = 1 if tr.side == 0 else 0
+    c, g = (state.c_right, state.g_right) if side == 1 else (state.c_left, state.g_left)
+    eta_dst = _eta(system, side, c, g, u, theta)[j, tr.species]
+    # the reservoir sits at the electrode's potential, which is φ at the contact node
+    # (imposed, or floating under a galvanostatic drive)
+    z = problem.layout.z[tr.species]
+    if tr.explicit_reservoir:
+        eta_src = tr.reservoir + z * u[j]
+    else:
+        eta_src = tr.reservoir + z * (u[j] - system.u_contact[tr.side])
+    return eta_src, eta_dst
+
+
+def _transfer_flow(system: TransportSystem, state: LocalState, tr):
+    """The Butler–Volmer flow (scaled) of one transfer, source → target."""
+    eta_src, eta_dst = _transfer_potentials(system, state, tr)
+    delta = eta_src - eta_dst
+    if state.theta is not None:
+        delta = delta / state.theta[tr.node]
+    delta = jnp.clip(delta, -EXPONENT_CLIP, EXPONENT_CLIP)
+    alpha = tr.symmetry
+    return (
+        tr.rate
+        * system.problem.node_area[tr.node]
+        * (jnp.exp(alpha * delta) - jnp.exp(-(1 - alpha) * delta))
+    )
+
+
+def channel_rates(system: TransportSystem, t, state: LocalState):
     """`(d n̂/dt [n, K], particle flows [n−1, S], transfer flows)` of every channel (scaled)."""
     problem = system.problem
     ch = system.channels
-    u, yc, c_left, c_right, g_left, g_right = state
-    flows = edge_fluxes(system, u, c_left, c_right, g_left, g_right)
+    theta = state.theta
+    flows = edge_fluxes(system, *_flux_args(state))
     zero = jnp.zeros((1, ch.count))
     per_channel = jnp.where(ch.edges.T, flows[:, ch.species], 0.0)
     rate = jnp.concatenate([zero, per_channel]) - jnp.concatenate([per_channel, zero])
     if system.reactions:
         for side, c, g, volume, owner in (
-            (0, c_left, g_left, problem.vol_left, ch.left),
-            (1, c_right, g_right, problem.vol_right, ch.right),
+            (0, state.c_left, state.g_left, problem.vol_left, ch.left),
+            (1, state.c_right, state.g_right, problem.vol_right, ch.right),
         ):
-            production = _reaction_rates(system, side, c, g)
+            production = _reaction_rates(system, side, c, g, theta)
             rate = rate + jnp.where(owner.T, production[:, ch.species] * volume[:, None], 0.0)
     transfer = []
     for tr in system.transfers:
         j = tr.node
-        if tr.source >= 0:
-            eta_src = _eta(system, 0, c_left, g_left, u)[j, tr.species]
-            eta_dst = _eta(system, 1, c_right, g_right, u)[j, tr.species]
-        else:
-            side = 1 if tr.side == 0 else 0
-            c, g = (c_right, g_right) if side == 1 else (c_left, g_left)
-            eta_dst = _eta(system, side, c, g, u)[j, tr.species]
-            # the reservoir sits at the electrode's potential, which is φ at the contact node
-            # (imposed, or floating under a galvanostatic drive)
-            z = problem.layout.z[tr.species]
-            if tr.explicit_reservoir:
-                eta_src = tr.reservoir + z * u[j]
-            else:
-                eta_src = tr.reservoir + z * (u[j] - system.u_contact[tr.side])
-        delta = jnp.clip(eta_src - eta_dst, -EXPONENT_CLIP, EXPONENT_CLIP)
-        alpha = tr.symmetry
-        flow = (
-            tr.rate
-            * problem.node_area[j]
-            * (jnp.exp(alpha * delta) - jnp.exp(-(1 - alpha) * delta))
-        )
+        flow = _transfer_flow(system, state, tr)
         if tr.source >= 0:
             rate = rate.at[j, tr.source].add(-flow)
         rate = rate.at[j, tr.target].add(flow)
@@ -373,14 +511,133 @@ def displacement(system: TransportSystem, u):
     return system.problem.conductance * (u[:-1] - u[1:])
 
 
+def heat_flows(system: TransportSystem, state: LocalState, flows):
+    """The measurable heat flow $J_q' = -\\kappa\\nabla T + \\sum_iQ_i^*J_i$ `[n−1]` through every
+    cell (scaled energy per scaled time, area included): conduction plus the heat the particle
+    flows carry (Dufour; the only part when isothermal)."""
+    problem = system.problem
+    carried = (system.heat_of_transport[problem.edge_phase] * flows).sum(axis=1)
+    if state.theta is None:
+        return carried
+    theta = state.theta
+    conduction = (
+        system.heat.conductivity[problem.edge_phase] * system.face * (theta[:-1] - theta[1:])
+    )
+    return conduction + carried
+
+
+def enthalpies(system: TransportSystem, side: int, state: LocalState):
+    """Electrochemical partial enthalpies $\\tilde h/k_BT_0$ `[n, S]` of the half boxes on
+    `side`: $h^\\circ = \\mu^\\circ + T_0s^\\circ$, the segregation energy, the excess enthalpy of
+    the activity models $-T^2k_B\\partial\\ln\\gamma/\\partial T$ at fixed c, and zeφ."""
+    problem = system.problem
+    phases = _phase_rows(system, side)
+    shift = problem.shift_left if side == 0 else problem.shift_right
+    c = state.c_left if side == 0 else state.c_right
+    h = problem.energy[phases] + system.heat.entropy[phases] + shift
+    if any(problem.activities):
+        theta = state.theta
+        _, slope = jax.jvp(
+            lambda th: log_gamma(system, side, c, th), (theta,), (jnp.ones_like(theta),)
+        )
+        h = h - theta[:, None] ** 2 * slope
+    return h + problem.layout.z * state.u[:, None]
+
+
+def _half_amounts(system: TransportSystem, yc, theta):
+    c_left, c_right = half_box_concentrations(system, yc, theta)
+    problem = system.problem
+    return c_left * problem.vol_left[:, None], c_right * problem.vol_right[:, None]
+
+
+def heat_rates(system: TransportSystem, state: LocalState, rate, flows, transfer):
+    """dθ/dt `[n]` from the energy balance of every box.
+
+    With the energy flow $J_U = J_q' + \\sum_i\\tilde h_iJ_i$ through each cell ($\\tilde h$ the
+    mean of the cell's two half boxes) the box's energy changes as
+    $\\dot E_j = J_{U,j-1/2} - J_{U,j+1/2} + P_j$ (P: boundary heat and the energy that
+    electrode transfers bring), while $\\dot E_j = C_j\\dot T_j + \\sum\\tilde h\\dot n$ over the
+    species in its half boxes (the electrostatic energy enters through zeφ in $\\tilde h$:
+    $\\dot W = \\sum_j\\phi_j\\dot Q_j$ for Poisson's equation). Solving for $\\dot T$ gives Joule
+    heat, reaction heat, Peltier heat at interfaces and electrodes, Thomson and Dufour terms
+    without a term of their own; the total energy of an adiabatic closed system is conserved.
+    An interface node's half-box split moves with T: its heat enters the box's heat capacity.
+
+    **Reference:** G. K. Wachutka, *IEEE Trans. Comput.-Aided Des.* 9, 1141 (1990)
+    (thermodynamic heat generation in device models).
+    """
+    problem = system.problem
+    heat = system.heat
+    theta = state.theta
+    n = problem.n_nodes
+    h_left = enthalpies(system, 0, state)
+    h_right = enthalpies(system, 1, state)
+    h_edge = 0.5 * (h_right[:-1] + h_left[1:])
+    energy = heat_flows(system, state, flows) + (h_edge * flows).sum(axis=1)
+    zero = jnp.zeros(1)
+    inflow = jnp.concatenate([zero, energy]) - jnp.concatenate([energy, zero])
+    for side, node in ((0, 0), (1, n - 1)):
+        kind = heat.kinds[side]
+        area = problem.node_area[node]
+        if kind == HEAT_FLUX:
+            inflow = inflow.at[node].add(heat.ramp * heat.value[side] * area)
+        elif kind == CONVECTIVE:
+            ambient = heat.boundary_theta(side)
+            inflow = inflow.at[node].add(heat.coefficient[side] * area * (ambient - theta[node]))
+    for tr, flow in zip(system.transfers, transfer):
+        if tr.source >= 0:
+            continue
+        # the reservoir's particles bring their electrochemical potential and the same T·s̄ as
+        # in the half box they enter: the heat released is the overpotential's, η·flow
+        eta_src, eta_dst = _transfer_potentials(system, state, tr)
+        side = 1 if tr.side == 0 else 0
+        h_dst = (h_right if side == 1 else h_left)[tr.node, tr.species]
+        inflow = inflow.at[tr.node].add((eta_src - eta_dst + h_dst) * flow)
+    ch = system.channels
+    present = (ch.left | ch.right).T
+    d_yc = jnp.where(present, rate / (system.scale * system.volume[:, None]), 0.0)
+    amounts_at = lambda yc_, th_: _half_amounts(system, yc_, th_)  # noqa: E731
+    _, (dn_left, dn_right) = jax.jvp(amounts_at, (state.yc, theta), (d_yc, jnp.zeros_like(theta)))
+    _, (cn_left, cn_right) = jax.jvp(
+        amounts_at, (state.yc, theta), (jnp.zeros_like(state.yc), jnp.ones_like(theta))
+    )
+    stored = (h_left * dn_left + h_right * dn_right).sum(axis=1)
+    latent = (h_left * cn_left + h_right * cn_right).sum(axis=1)
+    capacity = heat.capacity[_phase_rows(system, 0)] * problem.vol_left + (
+        heat.capacity[_phase_rows(system, 1)] * problem.vol_right
+    )
+    return (inflow - stored) / (capacity + latent)
+
+
+def entropy_production(system: TransportSystem, state: LocalState, flows):
+    """Entropy production `[n−1]` of every cell (units of k_B per scaled time):
+    $\\sum_iJ_iX_i + J_q'X_q$ with the discrete forces $X_i = -\\Delta_T\\tilde\\mu_i/k_BT_e$ and
+    $X_q = T_0\\Delta(1/T)$. Non-negative cell by cell for diagonal mobilities: the
+    Scharfetter–Gummel flux has the sign of its driving force including the Soret part, and
+    conduction runs down the temperature gradient."""
+    u, _, c_left, c_right, g_left, g_right, theta = state
+    a, b = c_right[:-1], c_left[1:]
+    problem = system.problem
+    drift = _drift(system, u, g_left, g_right, theta)
+    force = _driving_force(system, a, b, drift)
+    if theta is None:
+        return (flows * force).sum(axis=1)
+    q = system.heat_of_transport[problem.edge_phase]
+    inverse = 1.0 / theta[1:] - 1.0 / theta[:-1]
+    present = _edge_present(system)
+    # the driving force without its Soret part: that part is the heat flow's
+    chemical = jnp.where(present, force - q * inverse[:, None], 0.0)
+    return (flows * chemical).sum(axis=1) + heat_flows(system, state, flows) * inverse
+
+
 def rows(system: TransportSystem, t, y):
-    """$f(t, y)$ `[n·(1+K)]`: time derivatives of the differential rows (normalised amounts; the
+    """$f(t, y)$ `[n·B]`: time derivatives of the differential rows (normalised amounts, θ; the
     galvanostatic displacement of the last cell) and residuals of the algebraic ones."""
     problem = system.problem
     ch = system.channels
     state = local_state(system, y)
-    u, yc = state[0], state[1]
-    rate, flows, _ = channel_rates(system, t, state)
+    u, yc = state.u, state.yc
+    rate, flows, transfer = channel_rates(system, t, state)
     present = (ch.left | ch.right).T
     # a slot whose channel is absent from the node is the algebraic row y = 0
     species_rows = jnp.where(present, rate / (system.scale * system.volume[:, None]), yc)
@@ -401,14 +658,23 @@ def rows(system: TransportSystem, t, y):
         if kind == OHMIC:
             fixed = yc[node] - system.y_contact[side]
             species_rows = species_rows.at[node].set(jnp.where(present[node], fixed, 0.0))
+    columns = [poisson[:, None], species_rows]
+    if system.heat is not None:
+        theta_rows = heat_rates(system, state, rate, flows, transfer)
+        for side, node in ((0, 0), (1, n - 1)):
+            if system.heat.kinds[side] == FIXED_TEMPERATURE:
+                target_theta = system.heat.boundary_theta(side)
+                theta_rows = theta_rows.at[node].set(state.theta[node] - target_theta)
+        columns.append(theta_rows[:, None])
     if system.gauge:
-        poisson = poisson.at[0].set(u[0] - system.u_gauge)
-    return jnp.concatenate([poisson[:, None], species_rows], axis=1).reshape(-1)
+        columns[0] = columns[0].at[0, 0].set(u[0] - system.u_gauge)
+    return jnp.concatenate(columns, axis=1).reshape(-1)
 
 
 def mass_blocks(system: TransportSystem):
     """The mass matrix M as `(lower, diag)` blocks `[n, B, B]` (upper blocks are zero): 1 on the
-    continuity rows of present, non-contact channels; the galvanostatic row's
+    continuity rows of present, non-contact channels and on the temperature rows of ends that
+    are not held at a fixed temperature; the galvanostatic row's
     $C(\\dot u_{N-2} - \\dot u_{N-1})$; 0 elsewhere."""
     problem = system.problem
     n, b = problem.n_nodes, system.block
@@ -426,17 +692,31 @@ def mass_blocks(system: TransportSystem):
 
 def differential_mask(system: TransportSystem) -> np.ndarray:
     """Rows with a time derivative (`[n·B]` bool): continuity of present channels away from
-    ohmic contacts, and the galvanostatic row."""
+    ohmic contacts, the temperature away from fixed-temperature ends, and the galvanostatic
+    row."""
     problem = system.problem
     ch = system.channels
     n, b = problem.n_nodes, system.block
+    k = ch.count
     mask = np.zeros((n, b), bool)
-    mask[:, 1:] = (ch.left | ch.right).T
+    mask[:, 1 : 1 + k] = (ch.left | ch.right).T
     for side, node in ((0, 0), (1, n - 1)):
         if system.contacts[side] == OHMIC:
-            mask[node, 1:] = False
+            mask[node, 1 : 1 + k] = False
+    if system.heat is not None:
+        mask[:, system.theta_slot] = True
+        for side, node in ((0, 0), (1, n - 1)):
+            if system.heat.kinds[side] == FIXED_TEMPERATURE:
+                mask[node, system.theta_slot] = False
     if system.drive.kind == "current":
         mask[n - 1, 0] = True
+    return mask.reshape(-1)
+
+
+def channel_mask(system: TransportSystem) -> np.ndarray:
+    """`[n·B]` bool: the channel slots (amounts) of every node, present or not."""
+    mask = np.zeros((system.n_nodes, system.block), bool)
+    mask[:, 1 : 1 + system.channels.count] = True
     return mask.reshape(-1)
 
 
@@ -459,6 +739,5 @@ def terminal_current(system: TransportSystem, t, y, flows=None):
     return (inverse @ particle - (rate[1] - rate[0])) / inverse.sum()
 
 
-def _flux_args(state):
-    u, _, c_left, c_right, g_left, g_right = state
-    return u, c_left, c_right, g_left, g_right
+def _flux_args(state: LocalState):
+    return state.u, state.c_left, state.c_right, state.g_left, state.g_right, state.theta

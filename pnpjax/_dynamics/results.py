@@ -6,7 +6,7 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Float, Int
 
-from .._constants import ELEMENTARY_CHARGE
+from .._constants import BOLTZMANN, BOLTZMANN_EV, ELEMENTARY_CHARGE
 from .._discretise.geometry import dimension
 from .._results import _profile_entries
 from . import residual
@@ -32,6 +32,15 @@ class TransportSolution(eqx.Module):
     - `electrode_charge` `[t, 2]` (C/m^2): charge on the left and right end faces (an
       electrode's surface charge; 0 at insulating ends).
     - `amounts` `[t, channel]` (m^-2 planar): amount of each channel, keyed by `channels`.
+    - `temperature` `[t, x]` (K): the junction's temperature everywhere unless heat transport
+      is solved for (`Junction(thermal_left=..., thermal_right=...)`).
+    - `heat_flux` `[t, x]` (W/m^2 planar; W/m cylindrical, W spherical): the measurable heat
+      flux $J_q' = -\\kappa\\nabla T + \\sum_iQ_i^*J_i$ in +x, the mean of the two cells at each
+      node; an interface's two entries and the ends take their own side's cell (the flux jumps
+      there by the Peltier heat).
+    - `entropy_production` `[t]` (W/K per m^2 planar): the total rate of entropy production
+      $\\int[J_q'\\cdot\\nabla(1/T) - \\sum_iJ_i\\cdot\\nabla_T\\tilde\\mu_i/T]dx$ of the discrete
+      fluxes, ≥ 0 (interfacial and electrode transfers not included).
     - `state` `[t, n·B]`: the non-dimensional unknowns (pass `state[-1]` as `initial=` to
       continue on the same mesh).
     - `result` (0 = success), `steps` (accepted steps or Newton iterations).
@@ -51,6 +60,9 @@ class TransportSolution(eqx.Module):
     voltage: Float[Array, " t"]
     electrode_charge: Float[Array, "t 2"]
     amounts: Float[Array, "t k"]
+    temperature: Float[Array, "t m"]
+    heat_flux: Float[Array, "t m"]
+    entropy_production: Float[Array, " t"]
     state: Float[Array, "t nb"]
     result: Int[Array, ""]
     steps: Int[Array, ""]
@@ -79,7 +91,7 @@ def _snapshot(system: TransportSystem, t, y):
     layout = problem.layout
     kT, c_ref, L0 = problem.kT, problem.c_ref, problem.length_scale
     state = residual.local_state(system, y)
-    u, yc, c_left, c_right = state[0], state[1], state[2], state[3]
+    u, yc, c_left, c_right = state.u, state.yc, state.c_left, state.c_right
     nodes, sides = _profile_entries(problem)
     use_left = sides == 0
     c_entry = jnp.where(use_left[:, None], c_left[nodes], c_right[nodes]) * c_ref
@@ -97,6 +109,11 @@ def _snapshot(system: TransportSystem, t, y):
     right_face = -(displacement[-1] + charge[-1]) / problem.node_area[-1]
     d = dimension(problem.geometry)
     amount = residual.amounts(system, yc).sum(axis=0) * c_ref * L0**d
+    theta = jnp.ones(problem.n_nodes) if state.theta is None else state.theta
+    # W (per m^2 planar) per scaled energy flow, and W/K per scaled entropy production
+    power_scale = BOLTZMANN * problem.kT / BOLTZMANN_EV * c_ref * L0**d / system.time_scale
+    heat = residual.heat_flows(system, state, flows) * power_scale
+    entropy = residual.entropy_production(system, state, flows).sum()
     return dict(
         phi=u[nodes] * kT,
         concentration=c_entry.T,
@@ -107,7 +124,18 @@ def _snapshot(system: TransportSystem, t, y):
         voltage=(u[-1] - u[0]) * kT,
         electrode_charge=jnp.stack([left_face, right_face]) * charge_scale,
         amounts=amount,
+        temperature=theta[nodes] * problem.kT / BOLTZMANN_EV,
+        heat_flux=_cells_at_entries(heat, nodes, sides),
+        entropy_production=entropy * BOLTZMANN * c_ref * L0**d / system.time_scale,
     )
+
+
+def _cells_at_entries(values, nodes, sides):
+    """A cell quantity `[n−1]` at the profile entries: the mean of a node's two cells; the left
+    (right) cell at an interface's left (right) entry and at the right (left) end."""
+    left = values[np.maximum(nodes - 1, 0)]
+    right = values[np.minimum(nodes, values.shape[0] - 1)]
+    return jnp.where(sides == 0, left, jnp.where(sides == 1, right, 0.5 * (left + right)))
 
 
 def make_solution(system: TransportSystem, ts, ys, reference_voltage, result, steps):
@@ -131,6 +159,9 @@ def make_solution(system: TransportSystem, ts, ys, reference_voltage, result, st
         voltage=snap["voltage"] - reference_voltage,
         electrode_charge=snap["electrode_charge"],
         amounts=snap["amounts"],
+        temperature=snap["temperature"],
+        heat_flux=snap["heat_flux"],
+        entropy_production=snap["entropy_production"],
         state=ys,
         result=jnp.asarray(result),
         steps=jnp.asarray(steps),

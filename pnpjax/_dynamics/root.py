@@ -30,7 +30,7 @@ from .._linalg.block_tridiagonal import (
     block_tridiagonal_from_jvp,
 )
 from . import residual
-from .system import OHMIC, TransportSystem
+from .system import INSULATING, OHMIC, TransportSystem
 
 
 def _damp(step):
@@ -42,7 +42,7 @@ def present_slots(system: TransportSystem) -> np.ndarray:
     """`[n·B]` bool: channel slots present at their node (solved in log variables)."""
     ch = system.channels
     mask = np.zeros((system.n_nodes, system.block), bool)
-    mask[:, 1:] = (ch.left | ch.right).T
+    mask[:, 1 : 1 + ch.count] = (ch.left | ch.right).T
     return mask.reshape(-1)
 
 
@@ -112,14 +112,35 @@ def reduced_echelon(weights: np.ndarray) -> np.ndarray:
     return w[:row]
 
 
+def _pinned_potential_nodes(system: TransportSystem) -> list[int]:
+    """Nodes whose φ no row lets move: a contact held at a potential, or the gauge node."""
+    n = system.n_nodes
+    nodes = []
+    for side, node in ((0, 0), (1, n - 1)):
+        floating = side == 1 and system.drive.kind == "current"
+        if system.contacts[side] != INSULATING and not floating:
+            nodes.append(node)
+    if system.gauge:
+        nodes.append(0)
+    return nodes
+
+
 def pivot_slots(system: TransportSystem, weights: np.ndarray) -> np.ndarray:
     """Flat row indices `[m]`, one per conservation vector, whose continuity row is replaced by
     the conservation law: the vector's pivot channel (`weights` in reduced row-echelon form,
-    see `reduced_echelon`) at the middle of the nodes where it is present, a bulk-like place
-    where the replaced row's null-space component does not vanish."""
+    see `reduced_echelon`) at a node where φ is pinned (a contact held at a potential, or the
+    gauge node), else at the middle of the nodes where it is present.
+
+    The replaced row doubles as the unit row $e_s^T$ of the bordered system's block part A',
+    which is nonsingular only if the singular direction of the Jacobian (adding the conserved
+    amount) moves the pinned variable s. Along it the channel's electrochemical potential η
+    changes everywhere, and $\\delta\\ln c = \\delta\\eta - z\\delta u$: at a node with δu = 0
+    the amount always moves, whereas in a neutral bulk the change can be all potential (a
+    single ion against a fixed background between blocking electrodes)."""
     ch = system.channels
     b = system.block
     differential = residual.differential_mask(system)
+    pinned = _pinned_potential_nodes(system)
     slots = []
     for w in weights:
         k = int(np.flatnonzero(np.abs(w) > 1e-12)[0])
@@ -127,7 +148,8 @@ def pivot_slots(system: TransportSystem, weights: np.ndarray) -> np.ndarray:
         if abs(w[k] - 1.0) > 1e-12 or np.any(others > 1e-12):
             raise ValueError("pivot_slots: conservation vectors must be in reduced echelon form")
         nodes = np.nonzero(ch.left[k] | ch.right[k])[0]
-        order = sorted(nodes, key=lambda j: abs(j - nodes[len(nodes) // 2]))
+        middle = sorted(nodes, key=lambda j: abs(j - nodes[len(nodes) // 2]))
+        order = [j for j in pinned if j in nodes] + middle
         free = [j * b + 1 + k for j in order if differential[j * b + 1 + k]]
         if not free:
             raise ValueError(

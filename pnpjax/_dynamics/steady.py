@@ -39,17 +39,28 @@ def _solve(system, y_start, weights, targets, max_steps):
     return root.to_state(system, v), iterations, ok
 
 
-def _staged(system: TransportSystem, y0, weights, targets, biases, max_steps):
-    """Continuation: solve at each bias in turn, each from the previous solution."""
+def _at_stage(system: TransportSystem, bias, ramp):
+    """The system with its drive at `bias` and its thermal boundary values a fraction `ramp`
+    of the way from the junction's temperature (either may be `None`: left as is)."""
+    if bias is not None:
+        system = eqx.tree_at(lambda s: s.drive.waveform.value, system, bias)
+    if ramp is not None and system.heat is not None:
+        system = eqx.tree_at(lambda s: s.heat.ramp, system, ramp)
+    return system
 
-    def stage(carry, bias):
+
+def _staged(system: TransportSystem, y0, weights, targets, biases, max_steps, ramps=None):
+    """Continuation: solve at each stage in turn (a bias, and a ramp of the thermal boundary
+    values when heat is solved for), each from the previous solution."""
+
+    def stage(carry, values):
         y, total, ok_all = carry
-        staged = eqx.tree_at(lambda s: s.drive.waveform.value, system, bias)
+        staged = _at_stage(system, *values)
         y_new, iterations, ok = _solve(staged, y, weights, targets, max_steps)
         y_new = jnp.where(ok, y_new, y)
         return (y_new, total + iterations, ok_all & ok), y_new
 
-    (y, total, ok), ys = jax.lax.scan(stage, (y0, jnp.array(0), jnp.array(True)), biases)
+    (y, total, ok), ys = jax.lax.scan(stage, (y0, jnp.array(0), jnp.array(True)), (biases, ramps))
     return y, ys, total, ok
 
 
@@ -91,6 +102,7 @@ def solve_steady_state(
         if value is not None:
             _check_bias(name, value)
     check_transport(junction)
+    check_steady_heat(junction, "solve_steady_state")
     if voltage is None and current is None:
         voltage = 0.0 if _has_right_contact(junction) else None
     check_drive(junction, make_drive(voltage, current))
@@ -107,6 +119,31 @@ def solve_steady_state(
     return _steady(junction, voltage, current, mesh, steps, max_steps, throw)
 
 
+def check_steady_heat(junction: Junction, caller: str):
+    """A steady state with heat transport needs an end that exchanges heat with a fixed
+    temperature (adiabatic ends let Joule heat accumulate forever, and leave the temperature
+    level undetermined at zero bias) and conduction in every phase."""
+    from .._model.thermal import HEAT_FLUX
+
+    if not junction.heat_transport:
+        return
+    kinds = (junction.thermal_left.kind, junction.thermal_right.kind)
+    if kinds == (HEAT_FLUX, HEAT_FLUX):
+        raise ValueError(
+            f"{caller}: with heat transport a steady state needs an end held at a temperature; "
+            "both thermal boundaries are HeatFlux. Use FixedTemperature or Convective at one "
+            "end (or solve_transient for an adiabatic junction)"
+        )
+    for phase in junction.phases:
+        kappa, _, _ = phase.thermal.coefficients(phase.carriers, 1.0)
+        value = concrete(kappa)
+        if value is not None and value <= 0:
+            raise ValueError(
+                f"{caller}: phase {phase.name!r} conducts no heat (conductivity 0); a steady "
+                "temperature profile needs conductivity > 0 (W m^-1 K^-1) in every phase"
+            )
+
+
 def _has_right_contact(junction):
     from .system import INSULATING, _contact_kind
 
@@ -114,12 +151,21 @@ def _has_right_contact(junction):
 
 
 def continuation_stages(junction: Junction, voltage, current, continuation_steps) -> int:
-    """Number of bias stages: `continuation_steps`, or one per 2 k_BT/e of |voltage|."""
+    """Number of bias stages: `continuation_steps`, or one per 2 k_BT/e of |voltage| and, with
+    heat transport, at least one per 10 % of a boundary temperature's departure from the
+    junction's."""
     steps = continuation_steps
     if steps is None:
         v = concrete(voltage) if voltage is not None else None
-        kT = BOLTZMANN_EV * float(concrete(junction.temperature) or 298.15)
+        t0 = concrete(junction.temperature)
+        kT = BOLTZMANN_EV * float(t0 if t0 is not None else 298.15)
         steps = max(1, int(np.ceil(abs(float(v)) / (2 * kT)))) if v is not None else 1
+        if junction.heat_transport and t0 is not None:
+            for boundary in (junction.thermal_left, junction.thermal_right):
+                value = getattr(boundary, "temperature", getattr(boundary, "ambient", None))
+                value = None if value is None else concrete(value)
+                if value is not None:
+                    steps = max(steps, int(np.ceil(abs(float(value) / float(t0) - 1) / 0.1)))
     if steps < 1:
         raise ValueError(f"continuation_steps must be >= 1, got {steps}")
     return steps
@@ -142,13 +188,15 @@ def operating_point(junction, voltage, current, mesh, steps, max_steps, throw=No
     )
     weights = root.conservation_vectors(system)
     targets = _targets(system, weights, y0)
-    if drive_value is None:
+    fractions = jnp.arange(1, steps + 1, dtype=jnp.float64) / steps
+    ramps = fractions if system.heat is not None else None
+    if drive_value is None and ramps is None:
         y, iterations, ok = _solve(system, y0, weights, targets, max_steps)
     else:
-        target = jnp.asarray(drive_value, dtype=jnp.float64)
-        biases = target * jnp.arange(1, steps + 1, dtype=jnp.float64) / steps
-        y, _, iterations, ok = _staged(system, y0, weights, targets, biases, max_steps)
-        system = eqx.tree_at(lambda s: s.drive.waveform.value, system, target)
+        target = None if drive_value is None else jnp.asarray(drive_value, dtype=jnp.float64)
+        biases = None if target is None else target * fractions
+        y, _, iterations, ok = _staged(system, y0, weights, targets, biases, max_steps, ramps)
+        system = _at_stage(system, target, None if ramps is None else jnp.ones(()))
     if throw:
         y = eqx.error_if(
             y,
@@ -200,6 +248,7 @@ def iv_curve(
     if v is not None and (np.ndim(v) != 1 or v.size == 0 or not np.all(np.isfinite(v))):
         raise ValueError("iv_curve: voltages must be a non-empty 1D array of finite values (V)")
     check_transport(junction)
+    check_steady_heat(junction, "iv_curve")
     check_drive(junction, make_drive(0.0, None))
     if mesh is None:
         mesh = Mesh.auto(junction)
@@ -221,7 +270,14 @@ def _iv(junction, voltages, mesh, substeps, max_steps, throw):
     previous = jnp.concatenate([jnp.zeros(1), voltages[:-1]])
     fractions = jnp.arange(1, substeps + 1, dtype=jnp.float64) / substeps
     path = (previous[:, None] + (voltages - previous)[:, None] * fractions).reshape(-1)
-    _, ys, iterations, ok = _staged(system, y0, weights, targets, path, max_steps)
+    ramps = None
+    if system.heat is not None:
+        # first the thermal boundary values at 0 V, then the voltages
+        path = jnp.concatenate([jnp.zeros(substeps), path])
+        ramps = jnp.concatenate([fractions, jnp.ones(path.shape[0] - substeps)])
+    _, ys, iterations, ok = _staged(system, y0, weights, targets, path, max_steps, ramps)
+    if system.heat is not None:
+        ys = ys[substeps:]
     ys = ys[substeps - 1 :: substeps]
     if throw:
         ys = eqx.error_if(
@@ -252,6 +308,9 @@ def _iv(junction, voltages, mesh, substeps, max_steps, throw):
         voltage=squeeze(sols.voltage),
         electrode_charge=squeeze(sols.electrode_charge),
         amounts=squeeze(sols.amounts),
+        temperature=squeeze(sols.temperature),
+        heat_flux=squeeze(sols.heat_flux),
+        entropy_production=squeeze(sols.entropy_production),
         state=squeeze(sols.state),
         result=jnp.where(ok, 0, 1),
         steps=iterations,

@@ -10,6 +10,10 @@ unknowns form blocks of equal size: `[u, y_1, ..., y_K]` per node.
 time $t_0 = L_0^2/D_\\text{ref}$ with D_ref the largest diffusivity; the amount of channel k in the
 box of node j is stored normalised, $y = \\hat n/(V_j s_k)$, with $s_k$ the channel's largest bulk
 concentration, so that majority carriers are O(1).
+
+**Heat.** With thermal boundaries on the junction every node also carries $\\theta = T/T_0$ (T_0
+the junction's temperature) as the last unknown of its block; energies are measured in
+$k_BT_0$ per particle and in $k_BT_0c_\\text{ref}L_0^d$ per box (see `Heat`).
 """
 
 import dataclasses
@@ -20,11 +24,12 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array
 
-from .._constants import ELEMENTARY_CHARGE
+from .._constants import BOLTZMANN, BOLTZMANN_EV, ELEMENTARY_CHARGE
 from .._discretise.geometry import dimension
 from .._discretise.poisson import bulk_concentrations
 from .._discretise.problem import Problem
 from .._model.junction import Electrode, Junction, Ohmic
+from .._model.thermal import FIXED_TEMPERATURE, HEAT_FLUX, OnsagerMatrix
 from .kinetics import ButlerVolmer, resolve_species
 from .waveforms import AbstractWaveform, as_waveform
 
@@ -132,8 +137,43 @@ class Drive(eqx.Module):
     waveform: AbstractWaveform | None
 
 
+class Heat(eqx.Module):
+    """Non-dimensional heat transport arrays (energies in k_BT_0, see the module docstring).
+
+    - `kinds`: thermal boundary kinds of the left and right end (`FIXED_TEMPERATURE`,
+      `HEAT_FLUX`, `CONVECTIVE`); `value[side]`: θ of a fixed end, the scaled inflow of a flux
+      end, the ambient θ of a convective one; `coefficient[side]`: the scaled h of a convective
+      end.
+    - `capacity[p]` $C_v/(k_Bc_\\text{ref})$ and `conductivity[p]`
+      $\\kappa t_0/(k_Bc_\\text{ref}L_0^2)$ per phase; `entropy[p, s]` $s^\\circ/k_B$ (hole sign
+      included) and `activation[p, s]` $E_a/k_BT_0$ of the diffusivity.
+    - `ramp`: the fraction of each boundary value's departure from T_0 (and of a heat flux)
+      applied: 1 except in the stages of the steady-state continuation.
+    - `energy_scale`: J per scaled energy, $k_BT_0c_\\text{ref}L_0^d$.
+    """
+
+    kinds: tuple[int, int] = eqx.field(static=True)
+    value: Array
+    coefficient: Array
+    capacity: Array
+    conductivity: Array
+    entropy: Array
+    activation: Array
+    ramp: Array
+    energy_scale: Array
+
+    def boundary_theta(self, side: int):
+        """θ of a fixed or ambient end with the ramp applied."""
+        return 1.0 + self.ramp * (self.value[side] - 1.0)
+
+
 class TransportSystem(eqx.Module):
-    """Arrays and static maps of the discretised Poisson–Nernst–Planck system."""
+    """Arrays and static maps of the discretised Poisson–Nernst–Planck system.
+
+    `heat_of_transport[p, s]` is Q*/k_BT_0 (zero without thermal coefficients); `cross[p, k, m]`
+    the scaled cross diffusivities of `OnsagerMatrix` phases (`None` when no phase has any);
+    `heat` the heat transport arrays when the temperature is solved for, else `None`.
+    """
 
     problem: Problem
     channels: Channels = eqx.field(static=True)
@@ -152,6 +192,9 @@ class TransportSystem(eqx.Module):
     rates: tuple
     reaction_info: tuple[tuple, ...] = eqx.field(static=True)
     drive: Drive
+    heat_of_transport: Array
+    cross: Array | None
+    heat: Heat | None
 
     @property
     def reactions(self):
@@ -164,6 +207,11 @@ class TransportSystem(eqx.Module):
 
     @property
     def block(self) -> int:
+        return 1 + self.channels.count + (self.heat is not None)
+
+    @property
+    def theta_slot(self) -> int:
+        """Index of θ = T/T_0 in a node's block (heat transport only)."""
         return 1 + self.channels.count
 
     @property
@@ -219,6 +267,9 @@ def build_system(junction: Junction, problem: Problem, g, drive: Drive) -> Trans
     transfers = _transfers(junction, problem, channels, g, time_scale)
     reactions = _reactions(junction, layout)
     diffusivity_scaled = diffusivity / d_ref
+    heat_of_transport, cross = _onsager_tables(junction, layout, problem.kT)
+    cross = None if cross is None else cross / d_ref
+    heat = _heat(junction, problem, time_scale) if junction.heat_transport else None
     return TransportSystem(
         problem=problem,
         channels=channels,
@@ -237,23 +288,107 @@ def build_system(junction: Junction, problem: Problem, g, drive: Drive) -> Trans
         rates=tuple(rate for _, rate, _ in reactions),
         reaction_info=tuple((p, stoich) for p, _, stoich in reactions),
         drive=drive,
+        heat_of_transport=heat_of_transport / problem.kT,
+        cross=cross,
+        heat=heat,
     )
 
 
-def diffusivity_table(junction: Junction, layout):
-    """D (m^2/s) `[n_phases, n_species]` of the mobile carriers (0 elsewhere)."""
-    return jnp.stack(
-        [
+def _onsager_tables(junction: Junction, layout, kT):
+    """`(Q* (eV) [n_phases, S], cross diffusivities (m^2/s) [n_phases, S, S] or None)` from the
+    phases' thermal coefficients."""
+    n_p, n_s = layout.mobile.shape
+    heats = [[jnp.zeros(()) for _ in range(n_s)] for _ in range(n_p)]
+    cross_entries = []
+    for p, phase in enumerate(junction.phases):
+        if phase.thermal is None:
+            continue
+        _, q_star, cross = phase.thermal.coefficients(phase.carriers, kT)
+        for name, value in q_star.items():
+            heats[p][layout.species.index(name)] = value
+        for (a, b), value in cross.items():
+            cross_entries.append((p, layout.species.index(a), layout.species.index(b), value))
+    q = jnp.stack([jnp.stack(row) for row in heats])
+    if not cross_entries:
+        return q, None
+    table = jnp.zeros((n_p, n_s, n_s))
+    for p, a, b, value in cross_entries:
+        table = table.at[p, a, b].set(value)
+    return q, table
+
+
+def _heat(junction: Junction, problem: Problem, time_scale) -> Heat:
+    """The scaled heat transport arrays of a junction with thermal boundaries."""
+    layout = problem.layout
+    t0_kelvin = junction.temperature
+    d = dimension(junction.geometry)
+    length, c_ref = problem.length_scale, problem.c_ref
+    kb_c = BOLTZMANN * c_ref
+    capacity, conductivity, entropy, activation = [], [], [], []
+    for phase in junction.phases:
+        kappa, _, _ = phase.thermal.coefficients(phase.carriers, problem.kT)
+        capacity.append(phase.thermal.heat_capacity / kb_c)
+        conductivity.append(kappa * time_scale / (kb_c * length**2))
+        entropy.append(
             jnp.stack(
                 [
-                    phase.carriers[name].diffusivity
-                    if name in phase.carriers and phase.carriers[name].mobile
+                    layout.sign[s] * phase.carriers[name].entropy / BOLTZMANN_EV
+                    if name in phase.carriers
+                    else jnp.zeros(())
+                    for s, name in enumerate(layout.species)
+                ]
+            )
+        )
+        activation.append(
+            jnp.stack(
+                [
+                    phase.carriers[name].activation_energy / problem.kT
+                    if name in phase.carriers
                     else jnp.zeros(())
                     for name in layout.species
                 ]
             )
-            for phase in junction.phases
-        ]
+        )
+    # a boundary heat flux (W/m^2) in scaled energy per scaled time and area
+    flux_scale = time_scale / (kb_c * t0_kelvin * length)
+    kinds, value, coefficient = [], [], []
+    for boundary in (junction.thermal_left, junction.thermal_right):
+        kinds.append(boundary.kind)
+        if boundary.kind == FIXED_TEMPERATURE:
+            value.append(boundary.temperature / t0_kelvin)
+            coefficient.append(jnp.zeros(()))
+        elif boundary.kind == HEAT_FLUX:
+            value.append(boundary.flux * flux_scale)
+            coefficient.append(jnp.zeros(()))
+        else:
+            value.append(boundary.ambient / t0_kelvin)
+            coefficient.append(boundary.coefficient * flux_scale * t0_kelvin)
+    return Heat(
+        kinds=tuple(kinds),
+        value=jnp.stack(value),
+        coefficient=jnp.stack(coefficient),
+        capacity=jnp.stack(capacity),
+        conductivity=jnp.stack(conductivity),
+        entropy=jnp.stack(entropy),
+        activation=jnp.stack(activation),
+        ramp=jnp.ones(()),
+        energy_scale=BOLTZMANN * t0_kelvin * c_ref * length**d,
+    )
+
+
+def diffusivity_table(junction: Junction, layout):
+    """D (m^2/s) `[n_phases, n_species]` of the mobile carriers (0 elsewhere): the carriers'
+    own, or those an `OnsagerMatrix` implies."""
+
+    def value(phase, name):
+        if name not in phase.carriers or not phase.carriers[name].mobile:
+            return jnp.zeros(())
+        if isinstance(phase.thermal, OnsagerMatrix) and name in phase.thermal.species:
+            return phase.thermal.diffusivities()[name]
+        return phase.carriers[name].diffusivity
+
+    return jnp.stack(
+        [jnp.stack([value(phase, name) for name in layout.species]) for phase in junction.phases]
     )
 
 

@@ -79,7 +79,15 @@ def _equilibrium_state(system: TransportSystem, u, g):
     c_left = c_left - problem.frozen[np.maximum(problem.left_phase, 0)]
     c_right = c_right - problem.frozen[np.maximum(problem.right_phase, 0)]
     yc = _channel_state(system, c_left, c_right)
-    return jnp.concatenate([u[:, None], yc], axis=1).reshape(-1)
+    return _assemble(system, u, yc)
+
+
+def _assemble(system: TransportSystem, u, yc):
+    """The flat state `[u, amounts, (θ)]` per node; θ = 1 (the junction's temperature)."""
+    columns = [u[:, None], yc]
+    if system.heat is not None:
+        columns.append(jnp.ones((system.n_nodes, 1)))
+    return jnp.concatenate(columns, axis=1).reshape(-1)
 
 
 def _uniform_state(system: TransportSystem, u_eq, g):
@@ -90,8 +98,7 @@ def _uniform_state(system: TransportSystem, u_eq, g):
     c_left = c_bulk[np.maximum(problem.left_phase, 0)]
     c_right = c_bulk[np.maximum(problem.right_phase, 0)]
     yc = _channel_state(system, c_left, c_right)
-    y = jnp.concatenate([u_eq[:, None], yc], axis=1).reshape(-1)
-    return consistent_state(system, 0.0, y)
+    return consistent_state(system, 0.0, _assemble(system, u_eq, yc))
 
 
 def consistent_state(system: TransportSystem, t, y):
@@ -278,9 +285,15 @@ def _transient(
 
 def _fastest_time(system: TransportSystem):
     """The shortest physical time (scaled): the dielectric relaxation time of the most
-    conductive phase, ε/(Σ z² D c) in scaled units, or 1."""
+    conductive phase, ε/(Σ z² D c) in scaled units, the thermal diffusion time across the
+    smallest cell when heat is solved for, or 1."""
     problem = system.problem
     c_bulk, _, _ = bulk_concentrations(problem, system.g)
     conductivity = (problem.layout.z**2 * system.diffusivity * c_bulk).sum(axis=1)
-    tau = problem.eps_r / jnp.maximum(conductivity, 1e-300)
-    return jnp.minimum(jnp.min(tau), 1.0)
+    tau = jnp.min(problem.eps_r / jnp.maximum(conductivity, 1e-300))
+    if system.heat is not None:
+        heat = system.heat
+        h = jnp.min(problem.x[1:] - problem.x[:-1])
+        diffusion = jnp.max(heat.conductivity / heat.capacity)
+        tau = jnp.minimum(tau, h**2 / jnp.maximum(diffusion, 1e-300))
+    return jnp.minimum(tau, 1.0)

@@ -11,6 +11,7 @@ from .._thermo.segregation import Segregation
 from .phase import Phase
 from .species import Species
 from .state import AbstractState, Closed
+from .thermal import AbstractThermalBoundary, HeatFlux
 
 GEOMETRIES = ("planar", "cylindrical", "spherical")
 
@@ -164,6 +165,13 @@ class Junction(eqx.Module):
     - `origin`: position (m) of the left end; the inner radius in radial geometries.
     - `segregation`: `Segregation` profiles ΔG(x) (eV) added to the standard chemical potential
       of a species (grain-boundary cores, interphases).
+    - `thermal_left`, `thermal_right`: thermal boundary conditions (`FixedTemperature`,
+      `HeatFlux`, `Convective`). Giving either makes the transport solvers
+      (`solve_transient`, `solve_steady_state`, `iv_curve`, `impedance`) solve for the
+      temperature field T(x) too (coupled heat and mass transport, Onsager form); the other end
+      defaults to adiabatic, `HeatFlux(0.0)`. Every phase then needs `Phase(thermal=...)`, and
+      `temperature` is the reference T₀ at which μ°, D and the initial equilibrium hold. The
+      equilibrium solver is always isothermal at `temperature`.
     """
 
     phases: tuple[Phase, ...]
@@ -174,6 +182,8 @@ class Junction(eqx.Module):
     temperature: Array
     origin: Array
     segregation: tuple[Segregation, ...]
+    thermal_left: AbstractThermalBoundary | None
+    thermal_right: AbstractThermalBoundary | None
     species: tuple[Species, ...] = eqx.field(static=True)
     geometry: str = eqx.field(static=True)
 
@@ -190,6 +200,8 @@ class Junction(eqx.Module):
         geometry: str = "planar",
         origin: ScalarLike = 0.0,
         segregation=(),
+        thermal_left: AbstractThermalBoundary | None = None,
+        thermal_right: AbstractThermalBoundary | None = None,
     ):
         phases = tuple(phases)
         if not phases or not all(isinstance(p, Phase) for p in phases):
@@ -223,6 +235,16 @@ class Junction(eqx.Module):
         if isinstance(segregation, Segregation):
             segregation = (segregation,)
         self.segregation = tuple(segregation)
+        if thermal_left is not None or thermal_right is not None:
+            thermal_left = HeatFlux(0.0) if thermal_left is None else thermal_left
+            thermal_right = HeatFlux(0.0) if thermal_right is None else thermal_right
+        self.thermal_left = thermal_left
+        self.thermal_right = thermal_right
+
+    @property
+    def heat_transport(self) -> bool:
+        """True when the transport solvers solve for the temperature field."""
+        return self.thermal_left is not None
 
     def __check_init__(self):
         check(
@@ -288,6 +310,7 @@ class Junction(eqx.Module):
                 "Junction: every parameter must be a scalar; build a batch of junctions with "
                 "jax.vmap over a function that constructs one, e.g. jax.vmap(make_junction)(params)"
             )
+        _check_thermal(self)
         _check_nonideal(self)
         _check_kinetics(self)
         _check_counter_charge(self)
@@ -486,3 +509,23 @@ def _check_kinetics(junction: Junction):
                         f"Phase {phase.name!r}: {type(rate).__name__} needs {names[s]!r} as a "
                         f"mobile carrier of this phase; carriers are {list(phase.carriers)}"
                     )
+
+
+def _check_thermal(junction: Junction):
+    """Heat transport needs thermal boundary conditions of the right type and thermal
+    coefficients in every phase."""
+    if not junction.heat_transport:
+        return
+    for side, boundary in (("left", junction.thermal_left), ("right", junction.thermal_right)):
+        if not isinstance(boundary, AbstractThermalBoundary):
+            raise TypeError(
+                f"Junction: thermal_{side} must be pnpjax.FixedTemperature, HeatFlux or "
+                f"Convective, got {type(boundary)}"
+            )
+    missing = [phase.name for phase in junction.phases if phase.thermal is None]
+    if missing:
+        raise ValueError(
+            f"Junction: thermal boundaries solve for the temperature, but phases {missing} have "
+            "no heat transport coefficients; give each Phase(thermal=pnpjax.ThermalTransport("
+            "conductivity=..., heat_capacity=...)) or an OnsagerMatrix"
+        )

@@ -4,8 +4,9 @@ import equinox as eqx
 import numpy as np
 from jaxtyping import Array
 
-from .._custom_types import ScalarLike, as_float, check
+from .._custom_types import ScalarLike, as_float, check, traced
 from .._thermo.activity import AbstractActivity, FermiDirac
+from .thermal import AbstractThermalTransport, OnsagerMatrix
 
 
 class Carrier(eqx.Module):
@@ -30,11 +31,20 @@ class Carrier(eqx.Module):
       (m^-3) for a frozen one.
     - `diffusivity`: D (m^2/s), used by the transport solvers; `0` means "not set".
     - `mobile`: whether the carrier equilibrates (static).
+    - `entropy`: standard entropy s° (eV/K), used when the temperature varies (heat transport):
+      $\\mu^\\circ(T) = \\mu^\\circ - s^\\circ(T - T_0)$ with T₀ the junction's temperature, so the
+      partial enthalpy $h^\\circ = \\mu^\\circ + T_0s^\\circ$ is constant. For electrons and holes
+      the band edge shifts as $E(T) = E - s^\\circ(T - T_0)$. Differences of s° between phases
+      give the Peltier heat of a current crossing an interface. Default 0.
+    - `activation_energy`: $E_a$ (eV, ≥ 0) of the diffusivity when the temperature varies,
+      $D(T) = D\\,e^{-E_a(1/k_BT - 1/k_BT_0)}$ (D is the value at T₀). Default 0.
     """
 
     mu0: Array
     density: Array
     diffusivity: Array
+    entropy: Array
+    activation_energy: Array
     mobile: bool = eqx.field(static=True)
 
     def __init__(
@@ -43,6 +53,9 @@ class Carrier(eqx.Module):
         density: ScalarLike | None = None,
         diffusivity: ScalarLike = 0.0,
         mobile: bool = True,
+        *,
+        entropy: ScalarLike = 0.0,
+        activation_energy: ScalarLike = 0.0,
     ):
         if density is None:
             raise ValueError(
@@ -52,6 +65,8 @@ class Carrier(eqx.Module):
         self.mu0 = as_float(mu0)
         self.density = as_float(density)
         self.diffusivity = as_float(diffusivity)
+        self.entropy = as_float(entropy)
+        self.activation_energy = as_float(activation_energy)
         self.mobile = bool(mobile)
 
     def __check_init__(self):
@@ -68,6 +83,14 @@ class Carrier(eqx.Module):
             f"Carrier: diffusivity (m^2/s) must be >= 0, got {self.diffusivity}",
         )
         check(np.isfinite, self.mu0, f"Carrier: mu0 (eV) must be finite, got {self.mu0}")
+        check(
+            np.isfinite, self.entropy, f"Carrier: entropy (eV/K) must be finite, got {self.entropy}"
+        )
+        check(
+            lambda e: np.isfinite(e) & (e >= 0),
+            self.activation_energy,
+            f"Carrier: activation_energy (eV) must be >= 0, got {self.activation_energy}",
+        )
 
 
 class Phase(eqx.Module):
@@ -88,6 +111,11 @@ class Phase(eqx.Module):
     - `reactions`: bulk rate laws acting in this phase (`MassAction`, `ShockleyReadHall`,
       `Radiative`), used by the transport solvers. Their equilibrium constants follow from the
       carriers' μ° and densities, so they never shift the equilibrium.
+    - `thermal`: heat transport coefficients, `ThermalTransport` (thermal conductivity, heat
+      capacity, heats of transport or Soret coefficients) or `OnsagerMatrix` (the matrix given
+      directly). Needed in every phase when the junction solves for the temperature
+      (`Junction(thermal_left=..., thermal_right=...)`); an `OnsagerMatrix`'s diffusivities
+      (and cross diffusivities) also act in isothermal runs.
     """
 
     name: str = eqx.field(static=True)
@@ -97,6 +125,7 @@ class Phase(eqx.Module):
     background_charge: Array
     activity: tuple[AbstractActivity, ...]
     reactions: tuple
+    thermal: AbstractThermalTransport | None
 
     def __init__(
         self,
@@ -108,6 +137,7 @@ class Phase(eqx.Module):
         background_charge: ScalarLike = 0.0,
         activity=(),
         reactions=(),
+        thermal: AbstractThermalTransport | None = None,
     ):
         if not isinstance(name, str) or not name:
             raise ValueError(f"Phase name must be a non-empty string, got {name!r}")
@@ -125,6 +155,7 @@ class Phase(eqx.Module):
         self.background_charge = as_float(background_charge)
         self.activity = _activity_models(name, carriers, activity)
         self.reactions = _rate_laws(name, carriers, reactions)
+        self.thermal = _thermal(name, carriers, thermal)
 
     def __check_init__(self):
         check(
@@ -201,3 +232,29 @@ def _rate_laws(name: str, carriers: dict, reactions) -> tuple:
                 f"ShockleyReadHall, Radiative), got {type(rate)}"
             )
     return reactions
+
+
+def _thermal(name: str, carriers: dict, thermal):
+    if thermal is None:
+        return None
+    if not isinstance(thermal, AbstractThermalTransport):
+        raise TypeError(
+            f"Phase {name!r}: thermal must be pnpjax.ThermalTransport or pnpjax.OnsagerMatrix, "
+            f"got {type(thermal)}"
+        )
+    for species in thermal.species:
+        carrier = carriers.get(species)
+        if carrier is None or not carrier.mobile:
+            raise ValueError(
+                f"Phase {name!r}: {type(thermal).__name__} names {species!r}, which is not a "
+                f"mobile carrier of this phase; mobile carriers are "
+                f"{[k for k, c in carriers.items() if c.mobile]}"
+            )
+        if isinstance(thermal, OnsagerMatrix):
+            d = np.asarray(carrier.diffusivity) if not traced(carrier.diffusivity) else None
+            if d is not None and d != 0:
+                raise ValueError(
+                    f"Phase {name!r}: {species!r} has a diffusivity on its Carrier and in the "
+                    "OnsagerMatrix (L_ii = D c / k_B); give it in one place only"
+                )
+    return thermal

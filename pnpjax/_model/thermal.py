@@ -1,0 +1,376 @@
+"""Heat transport: per-phase Onsager transport coefficients and thermal boundary conditions.
+
+Linear irreversible thermodynamics (de Groot and Mazur) with the temperature T(x) as a field.
+The entropy production of mobile species i (particle fluxes $J_i$) and heat is
+
+$$\\sigma_S = J_U\\cdot\\nabla\\frac1T
+  + \\sum_i J_i\\cdot\\nabla\\left(-\\frac{\\tilde\\mu_i}{T}\\right)
+  = J_q'\\cdot\\nabla\\frac1T - \\sum_i J_i\\cdot\\frac{\\nabla_T\\tilde\\mu_i}{T} \\ge 0,$$
+
+with $J_U$ the energy flux and $\\tilde\\mu_i$ the electrochemical potentials. The second form is
+the same sum rewritten with the measurable heat flux $J_q' = J_U - \\sum_i\\tilde h_i J_i$
+($\\tilde h_i = \\tilde\\mu_i + T\\bar s_i$, the partial enthalpy plus $z_ie\\phi$) and the
+isothermal gradients $\\nabla_T\\tilde\\mu_i = \\nabla\\tilde\\mu_i + \\bar s_i\\nabla T$; the two
+Onsager matrices are congruent, $L^U = A^TLA$ with $A = [[I, \\tilde h], [0, 1]]$, so each is
+symmetric and positive semidefinite exactly when the other is. pnpjax takes the coefficients in
+the measurable (heat-flux) form, whose entries are material constants (the energy form's
+depend on the zero of every $\\tilde\\mu_i$):
+
+$$J_i = \\sum_k L_{ik}\\left(-\\frac{\\nabla_T\\tilde\\mu_k}{T}\\right) + L_{iq}\\nabla\\frac1T,
+\\qquad J_q' = \\sum_k L_{qk}\\left(-\\frac{\\nabla_T\\tilde\\mu_k}{T}\\right)
+  + L_{qq}\\nabla\\frac1T.$$
+
+In terms of what is measured: $L_{ii} = D_ic_i/k_B$, the heat of transport
+$Q_i^* = L_{iq}/L_{ii}$ (the heat carried per particle at uniform T; the Soret coefficient is
+$S_T = Q^*/k_BT^2$) and the thermal conductivity
+$\\kappa = (L_{qq} - L_{qm}L_{mm}^{-1}L_{mq})/T^2$ at zero particle flux. So
+$J_i = -D_i[\\nabla c_i + c_i\\nabla\\ln\\gamma_i + c_iz_ie\\nabla\\phi/k_BT
++ c_iQ_i^*\\nabla T/k_BT^2]$ (Soret) and $J_q' = -\\kappa\\nabla T + \\sum_iQ_i^*J_i$ (Dufour).
+
+**References:** S. R. de Groot and P. Mazur, *Non-Equilibrium Thermodynamics*, Dover (1984),
+ch. IV and XI; S. Kjelstrup and D. Bedeaux, *Non-Equilibrium Thermodynamics of Heterogeneous
+Systems*, World Scientific (2008), ch. 3–4; H. B. Callen, *Phys. Rev.* 73, 1349 (1948).
+"""
+
+import abc
+
+import equinox as eqx
+import jax.numpy as jnp
+import numpy as np
+from jaxtyping import Array
+
+from .._constants import BOLTZMANN, BOLTZMANN_EV
+from .._custom_types import ScalarLike, as_float, check, concrete
+
+FIXED_TEMPERATURE, HEAT_FLUX, CONVECTIVE = 0, 1, 2
+
+
+class AbstractThermalTransport(eqx.Module):
+    """Heat transport coefficients of one phase (`Phase(thermal=...)`)."""
+
+    heat_capacity: eqx.AbstractVar[Array]
+
+    @abc.abstractmethod
+    def coefficients(self, carriers: dict, kT):
+        """`(conductivity κ (W m^-1 K^-1), {species: Q* (eV)}, {(i, k): D_ik (m^2/s)})`: the
+        thermal conductivity, heats of transport and the cross diffusivities (i ≠ k) at the
+        junction's thermal energy `kT` (eV). The diagonal diffusivities stay on the carriers
+        (`diffusivities`)."""
+
+    @abc.abstractmethod
+    def diffusivities(self) -> dict:
+        """`{species: D (m^2/s)}` this model sets (overriding nothing: a carrier it covers has
+        no diffusivity of its own)."""
+
+    @property
+    @abc.abstractmethod
+    def species(self) -> tuple[str, ...]:
+        """The carriers the model names."""
+
+
+class ThermalTransport(AbstractThermalTransport):
+    """Heat transport of a phase from measured quantities.
+
+    The phase's Onsager matrix (heat-flux form, see the module docstring) is built from the
+    carriers' diffusivities, their heats of transport and the thermal conductivity:
+    $L_{ii} = D_ic_i/k_B$, $L_{iq} = Q_i^*L_{ii}$, $L_{qq} = \\kappa T^2 + \\sum_iQ_i^{*2}L_{ii}$.
+    It is symmetric and positive semidefinite by construction for κ ≥ 0 and D ≥ 0.
+
+    **Arguments:**
+
+    - `conductivity`: thermal conductivity κ (W m^-1 K^-1), ≥ 0, at zero particle flux.
+    - `heat_capacity`: volumetric heat capacity $C_v = \\rho c_p$ (J m^-3 K^-1), > 0 (the
+      lattice's; the carriers' own heat capacity is zero in the models pnpjax has, whose partial
+      enthalpies do not depend on T).
+    - `heat_of_transport`: `{species: Q* (eV)}`, the heat carried per particle at uniform
+      temperature (positive: the species moves to the cold side). Default 0.
+    - `soret`: `{species: S_T (1/K)}` instead, the Soret coefficient at the junction's
+      temperature T₀, $Q^* = k_BT_0^2S_T$ (zero flux: $\\nabla\\ln c = -S_T\\nabla T$).
+
+    **Reference:** S. R. de Groot and P. Mazur, *Non-Equilibrium Thermodynamics*, ch. XI.
+    """
+
+    conductivity: Array
+    heat_capacity: Array
+    heat_of_transport: dict[str, Array]
+    soret: dict[str, Array]
+
+    def __init__(
+        self,
+        conductivity: ScalarLike,
+        heat_capacity: ScalarLike,
+        heat_of_transport: dict | None = None,
+        soret: dict | None = None,
+    ):
+        self.conductivity = as_float(conductivity)
+        self.heat_capacity = as_float(heat_capacity)
+        self.heat_of_transport = {k: as_float(v) for k, v in (heat_of_transport or {}).items()}
+        self.soret = {k: as_float(v) for k, v in (soret or {}).items()}
+
+    def __check_init__(self):
+        check(
+            lambda k: np.isfinite(k) & (k >= 0),
+            self.conductivity,
+            f"ThermalTransport: conductivity (W m^-1 K^-1) must be >= 0 and finite, got "
+            f"{self.conductivity}",
+        )
+        _check_capacity("ThermalTransport", self.heat_capacity)
+        both = set(self.heat_of_transport) & set(self.soret)
+        if both:
+            raise ValueError(
+                f"ThermalTransport: {sorted(both)} given both a heat_of_transport and a soret "
+                "coefficient; give one of them (Q* = k_B T0^2 S_T)"
+            )
+        for table, unit in ((self.heat_of_transport, "eV"), (self.soret, "1/K")):
+            for name, value in table.items():
+                check(np.isfinite, value, f"ThermalTransport: {name!r}: value ({unit}) not finite")
+
+    @property
+    def species(self) -> tuple[str, ...]:
+        return tuple(self.heat_of_transport) + tuple(self.soret)
+
+    def diffusivities(self) -> dict:
+        return {}
+
+    def coefficients(self, carriers: dict, kT):
+        heats = dict(self.heat_of_transport)
+        for name, s_t in self.soret.items():
+            heats[name] = s_t * kT**2 / BOLTZMANN_EV
+        return self.conductivity, heats, {}
+
+
+class OnsagerMatrix(AbstractThermalTransport):
+    """Heat transport of a phase from its Onsager matrix, given directly.
+
+    `matrix` is the (n+1)×(n+1) matrix L of the heat-flux form (module docstring) for the
+    fluxes $(J_1, \\dots, J_n, J_q')$ and the forces
+    $(-\\nabla_T\\tilde\\mu_1/T, \\dots, -\\nabla_T\\tilde\\mu_n/T, \\nabla(1/T))$, in SI units:
+    $L_{ik}$ in K J^-1 m^-1 s^-1 (particle fluxes in m^-2 s^-1, μ̃ in J), $L_{iq}$ in
+    K m^-1 s^-1, $L_{qq}$ in W K m^-1. It must be symmetric and positive semidefinite (checked
+    at construction). It holds at the given `concentrations` and `temperature`; elsewhere pnpjax
+    keeps the material constants it implies, $D_{ik} = k_BL_{ik}/\\sqrt{c_ic_k}$,
+    $Q^* = L_{mm}^{-1}L_{mq}$ and $\\kappa = (L_{qq} - L_{qm}L_{mm}^{-1}L_{mq})/T^2$, and
+    rebuilds $L(c, T) = [[L_{mm}, L_{mm}Q^*], [Q^{*T}L_{mm}, \\kappa T^2 + Q^{*T}L_{mm}Q^*]]$
+    with $L_{ik} = D_{ik}\\sqrt{c_ic_k}/k_B$: symmetric and positive semidefinite at every state.
+    The carriers it names take their diffusivities from it (leave `Carrier.diffusivity` unset).
+
+    **Arguments:**
+
+    - `species`: the n mobile carriers, in the matrix's order.
+    - `matrix`: L, shape (n+1, n+1), heat last.
+    - `concentrations`: `{species: c (m^-3)}` at which L holds, > 0.
+    - `temperature`: T (K) at which L holds.
+    - `heat_capacity`: volumetric heat capacity (J m^-3 K^-1), > 0.
+
+    **Reference:** S. Kjelstrup and D. Bedeaux, *Non-Equilibrium Thermodynamics of
+    Heterogeneous Systems*, ch. 3–4 (Onsager coefficients and measurable quantities).
+    """
+
+    matrix: Array
+    concentrations: dict[str, Array]
+    temperature: Array
+    heat_capacity: Array
+    names: tuple[str, ...] = eqx.field(static=True)
+
+    def __init__(self, species, matrix, concentrations: dict, temperature, heat_capacity):
+        if isinstance(species, str):
+            species = (species,)
+        self.names = tuple(species)
+        self.matrix = jnp.asarray(matrix, dtype=jnp.float64)
+        self.concentrations = {k: as_float(v) for k, v in concentrations.items()}
+        self.temperature = as_float(temperature)
+        self.heat_capacity = as_float(heat_capacity)
+
+    def __check_init__(self):
+        n = len(self.names)
+        if len(set(self.names)) != n or n == 0:
+            raise ValueError(f"OnsagerMatrix: species must be distinct names, got {self.names}")
+        if self.matrix.shape != (n + 1, n + 1):
+            raise ValueError(
+                f"OnsagerMatrix: matrix must be ({n + 1}, {n + 1}) for species {self.names} plus "
+                f"heat (last row and column), got shape {self.matrix.shape}"
+            )
+        missing = [s for s in self.names if s not in self.concentrations]
+        extra = [s for s in self.concentrations if s not in self.names]
+        if missing or extra:
+            raise ValueError(
+                f"OnsagerMatrix: concentrations must name exactly the species {self.names} "
+                f"(m^-3); missing {missing}, unknown {extra}"
+            )
+        for name, c in self.concentrations.items():
+            check(
+                lambda v: np.isfinite(v) & (v > 0),
+                c,
+                f"OnsagerMatrix: concentration of {name!r} (m^-3) must be > 0, got {c}",
+            )
+        check(
+            lambda t: np.isfinite(t) & (t > 0),
+            self.temperature,
+            f"OnsagerMatrix: temperature (K) must be > 0, got {self.temperature}",
+        )
+        _check_capacity("OnsagerMatrix", self.heat_capacity)
+        values = concrete(self.matrix)
+        if values is None:
+            return
+        if not np.all(np.isfinite(values)):
+            raise ValueError("OnsagerMatrix: matrix has non-finite entries")
+        scale = np.max(np.abs(values)) or 1.0
+        asymmetry = np.max(np.abs(values - values.T))
+        if asymmetry > 1e-10 * scale:
+            raise ValueError(
+                f"OnsagerMatrix: the matrix must be symmetric (Onsager reciprocity L_ik = L_ki); "
+                f"largest |L - L^T| = {asymmetry:.3g} against entries up to {scale:.3g}"
+            )
+        # eigenvalues of the diagonally scaled matrix: entries differ by many decades in SI
+        d = np.sqrt(np.maximum(np.diag(values), 0.0))
+        d = np.where(d > 0, d, 1.0)
+        smallest = np.linalg.eigvalsh(values / np.outer(d, d)).min()
+        if smallest < -1e-10:
+            raise ValueError(
+                "OnsagerMatrix: the matrix must be positive semidefinite (non-negative entropy "
+                f"production); the scaled matrix has the eigenvalue {smallest:.3g}"
+            )
+
+    @property
+    def species(self) -> tuple[str, ...]:
+        return self.names
+
+    def _mobility(self):
+        c = jnp.stack([self.concentrations[s] for s in self.names])
+        return self.matrix[:-1, :-1], self.matrix[:-1, -1], self.matrix[-1, -1], c
+
+    def diffusivities(self) -> dict:
+        l_mm, _, _, c = self._mobility()
+        return {s: BOLTZMANN * l_mm[i, i] / c[i] for i, s in enumerate(self.names)}
+
+    def coefficients(self, carriers: dict, kT):
+        l_mm, l_mq, l_qq, c = self._mobility()
+        # Q* = L_mm^+ L_mq (pseudo-inverse: a species without mobility carries no heat)
+        q_star = jnp.linalg.pinv(l_mm) @ l_mq
+        kappa = (l_qq - l_mq @ q_star) / self.temperature**2
+        heats = {s: q_star[i] * BOLTZMANN_EV / BOLTZMANN for i, s in enumerate(self.names)}
+        cross = {}
+        n = len(self.names)
+        for i in range(n):
+            for k in range(n):
+                if i != k:
+                    cross[(self.names[i], self.names[k])] = (
+                        BOLTZMANN * l_mm[i, k] / jnp.sqrt(c[i] * c[k])
+                    )
+        return kappa, heats, cross
+
+
+def _check_capacity(what, value):
+    check(
+        lambda c: np.isfinite(c) & (c > 0),
+        value,
+        f"{what}: heat_capacity (J m^-3 K^-1, volumetric: density times specific heat) must be "
+        f"> 0, got {value}",
+    )
+
+
+def onsager_matrix(diffusivity, concentration, heat_of_transport, conductivity, temperature):
+    """The local Onsager matrix (heat-flux form, SI) of n carriers and heat.
+
+    $L_{mm} = D\\circ\\sqrt{cc^T}/k_B$, $L_{mq} = L_{mm}Q^*$,
+    $L_{qq} = \\kappa T^2 + Q^{*T}L_{mm}Q^*$: symmetric and positive semidefinite whenever the
+    diffusivity matrix D is (see `OnsagerMatrix`).
+
+    **Arguments:** `diffusivity` D (m^2/s) `[n, n]` (or `[n]`, diagonal), `concentration` c
+    (m^-3) `[n]`, `heat_of_transport` Q* (eV) `[n]`, `conductivity` κ (W m^-1 K^-1),
+    `temperature` T (K).
+
+    **Returns:** L `[n+1, n+1]` (units as in `OnsagerMatrix`).
+    """
+    c = jnp.asarray(concentration, jnp.float64)
+    d = jnp.asarray(diffusivity, jnp.float64)
+    if d.ndim == 1:
+        d = jnp.diag(d)
+    l_mm = d * jnp.sqrt(jnp.outer(c, c)) / BOLTZMANN
+    q = jnp.asarray(heat_of_transport, jnp.float64) * BOLTZMANN / BOLTZMANN_EV
+    l_mq = l_mm @ q
+    l_qq = conductivity * temperature**2 + q @ l_mq
+    top = jnp.concatenate([l_mm, l_mq[:, None]], axis=1)
+    bottom = jnp.concatenate([l_mq, l_qq[None]])[None]
+    return jnp.concatenate([top, bottom], axis=0)
+
+
+def energy_representation(matrix, enthalpy):
+    """The Onsager matrix for the energy flux $J_U = J_q' + \\sum_i\\tilde h_iJ_i$ and the forces
+    $\\nabla(-\\tilde\\mu_i/T)$, $\\nabla(1/T)$: $L^U = A^TLA$ with $A = [[I, \\tilde h], [0, 1]]$.
+
+    **Arguments:** `matrix` L `[n+1, n+1]` (heat-flux form, SI, as from `onsager_matrix`),
+    `enthalpy` $\\tilde h$ (J per particle) `[n]`: the electrochemical partial enthalpies.
+
+    **Returns:** $L^U$ `[n+1, n+1]`, symmetric and positive semidefinite with L.
+    """
+    h = jnp.asarray(enthalpy, jnp.float64)
+    n = h.shape[0]
+    a = jnp.eye(n + 1).at[:n, n].set(h)
+    return a.T @ matrix @ a
+
+
+class AbstractThermalBoundary(eqx.Module):
+    """A thermal boundary condition at one end of the junction
+    (`Junction(thermal_left=..., thermal_right=...)`)."""
+
+    kind: eqx.AbstractClassVar[int]
+
+
+class FixedTemperature(AbstractThermalBoundary):
+    """The end is held at `temperature` (K) (a thermostat or heat sink)."""
+
+    kind = FIXED_TEMPERATURE
+    temperature: Array
+
+    def __init__(self, temperature: ScalarLike):
+        self.temperature = as_float(temperature)
+
+    def __check_init__(self):
+        check(
+            lambda t: np.isfinite(t) & (t > 0),
+            self.temperature,
+            f"FixedTemperature: temperature (K) must be > 0, got {self.temperature}",
+        )
+
+
+class HeatFlux(AbstractThermalBoundary):
+    """A given heat flux `flux` (W/m^2 in planar geometry; W/m cylindrical, W spherical)
+    flowing **into** the junction through the end; `HeatFlux(0.0)` is an adiabatic end."""
+
+    kind = HEAT_FLUX
+    flux: Array
+
+    def __init__(self, flux: ScalarLike = 0.0):
+        self.flux = as_float(flux)
+
+    def __check_init__(self):
+        check(np.isfinite, self.flux, f"HeatFlux: flux (W/m^2) must be finite, got {self.flux}")
+
+
+class Convective(AbstractThermalBoundary):
+    """Newton cooling: the heat flux into the junction is $h(T_\\text{ambient} - T)$.
+
+    **Arguments:** `coefficient` h (W m^-2 K^-1, > 0), `ambient` temperature (K).
+    """
+
+    kind = CONVECTIVE
+    coefficient: Array
+    ambient: Array
+
+    def __init__(self, coefficient: ScalarLike, ambient: ScalarLike):
+        self.coefficient = as_float(coefficient)
+        self.ambient = as_float(ambient)
+
+    def __check_init__(self):
+        check(
+            lambda h: np.isfinite(h) & (h > 0),
+            self.coefficient,
+            f"Convective: coefficient (W m^-2 K^-1) must be > 0, got {self.coefficient}; use "
+            "HeatFlux(0.0) for an adiabatic end",
+        )
+        check(
+            lambda t: np.isfinite(t) & (t > 0),
+            self.ambient,
+            f"Convective: ambient temperature (K) must be > 0, got {self.ambient}",
+        )
