@@ -11,7 +11,7 @@ from .._thermo.segregation import Segregation
 from .phase import Phase
 from .species import Species
 from .state import AbstractState, Closed
-from .thermal import AbstractThermalBoundary, HeatFlux
+from .thermal import AbstractThermalBoundary, HeatFlux, OnsagerMatrix
 
 GEOMETRIES = ("planar", "cylindrical", "spherical")
 
@@ -413,13 +413,17 @@ def _check_counter_charge(junction: Junction):
 
 def without_profiles(junction: Junction) -> Junction:
     """The junction without the parameters that may legitimately be arrays (segregation tables,
-    custom activity parameters): all its leaves are scalars unless it is a batch. Good enough for
-    the mesh's scale estimates, which ignore both."""
+    custom activity parameters, Onsager matrices): all its leaves are scalars unless it is a
+    batch. Good enough for the mesh's scale estimates, which ignore them."""
     phases = tuple(
         eqx.tree_at(
-            lambda p: p.activity,
+            lambda p: (p.activity, p.thermal),
             phase,
-            tuple(m for m in phase.activity if not isinstance(m, CustomActivity)),
+            (
+                tuple(m for m in phase.activity if not isinstance(m, CustomActivity)),
+                None if isinstance(phase.thermal, OnsagerMatrix) else phase.thermal,
+            ),
+            is_leaf=lambda x: x is None,
         )
         for phase in junction.phases
     )
