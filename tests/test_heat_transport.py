@@ -6,7 +6,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from helpers import E, KB, SPECIES, T, binary
+from helpers import KB, SPECIES, E, T, binary
 
 import pnpjax as pj
 from pnpjax._dynamics import residual, transient
