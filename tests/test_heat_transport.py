@@ -380,7 +380,8 @@ def test_adiabatic_closed_system_conserves_energy():
     temperature = np.asarray(sol.temperature)
     assert temperature[-1].max() - temperature[-1].min() < 1e-9  # uniform again at the end
     assert temperature[-1, 0] > T + 1e-4
-    assert np.all(np.asarray(sol.entropy_production) >= 0)
+    production = np.asarray(sol.entropy_production)
+    assert production[0] > 0 and production.min() >= -1e-12 * production.max()  # round-off at rest
 
 
 def test_discrete_entropy_production_is_non_negative_on_random_states():

@@ -164,56 +164,88 @@ def half_box_concentrations(system: TransportSystem, yc, theta=None):
         c_left = c_left.at[:, s].add(cl)
         c_right = c_right.at[:, s].add(cr)
         split_nodes.append(both & (problem.left_phase != problem.right_phase))
-    covered = _nonideal_species(system)
-    interface = np.zeros(n, bool)
-    for k in range(ch.count):
-        s = ch.species[k]
-        nonideal = covered[_phase_rows(system, 0), s] | covered[_phase_rows(system, 1), s]
-        interface |= split_nodes[k] & nonideal
-    if interface.any():
-        c_left, c_right = _nonideal_split(
-            system, amount, c_left, c_right, np.nonzero(interface)[0], theta
-        )
+    nodes = _nonideal_interface_nodes(system)
+    if nodes.size:
+        c_left, c_right = _nonideal_split(system, amount, c_left, c_right, nodes, theta)
     return c_left, c_right
 
 
-def _nonideal_split(system: TransportSystem, amount, c_left, c_right, nodes, theta=None):
-    """Local equilibrium across an interface node when activity models act: find the fraction
-    s_k of each splitting channel's amount in the left half box such that
-    $\\ln(c^-\\gamma^-) - w^- = \\ln(c^+\\gamma^+) - w^+$, by Newton on logit s (a few nodes
-    only; unrolled so that derivatives follow)."""
+def _nonideal_interface_nodes(system: TransportSystem) -> np.ndarray:
+    """Interface nodes where a channel splits between two phases and an activity model acts on
+    it in either: its split needs a local Newton solve."""
     problem = system.problem
     ch = system.channels
-    v_l, v_r = problem.vol_left, problem.vol_right
-    w_l, w_r = _log_weight(system, 0, theta), _log_weight(system, 1, theta)
-    for j in nodes:
-        ks = [k for k in range(ch.count) if ch.left[k, j] and ch.right[k, j]]
-        sp = np.array([ch.species[k] for k in ks])
-        n_k = amount[j, np.array(ks)]
-        sub = _SubSystem(system, j, None if theta is None else theta[j])
+    covered = _nonideal_species(system)
+    interface = np.zeros(problem.n_nodes, bool)
+    for k in range(ch.count):
+        s = ch.species[k]
+        split = ch.left[k] & ch.right[k] & (problem.left_phase != problem.right_phase)
+        nonideal = covered[_phase_rows(system, 0), s] | covered[_phase_rows(system, 1), s]
+        interface |= split & nonideal
+    return np.nonzero(interface)[0]
 
-        def mismatch(logit, j=j, sp=sp, n_k=n_k, sub=sub, c_left=c_left, c_right=c_right):
-            share = jax.nn.sigmoid(logit)
-            cl = c_left[j].at[sp].set(n_k * share / v_l[j])
-            cr = c_right[j].at[sp].set(n_k * (1 - share) / v_r[j])
-            gl = sub.log_gamma(0, cl)
-            gr = sub.log_gamma(1, cr)
-            eta_l = jnp.log(jnp.maximum(cl[sp], TINY)) + gl[sp] - w_l[j, sp]
-            eta_r = jnp.log(jnp.maximum(cr[sp], TINY)) + gr[sp] - w_r[j, sp]
-            return eta_l - eta_r
 
-        share0 = v_l[j] / (v_l[j] + v_r[j] * jnp.exp(w_r[j, sp] - w_l[j, sp]))
-        logit = jnp.log(share0) - jnp.log1p(-share0)
+def _split_channels(system: TransportSystem, j: int) -> list[int]:
+    ch = system.channels
+    return [k for k in range(ch.count) if ch.left[k, j] and ch.right[k, j]]
 
-        def newton_step(_, logit, mismatch=mismatch):
-            f, jac = mismatch(logit), jax.jacfwd(mismatch)(logit)
-            return logit + jnp.clip(jnp.linalg.solve(jac, -f), -5.0, 5.0)
 
-        # a fixed trip count keeps it reverse-differentiable (a scan), and compact to compile
-        logit = jax.lax.fori_loop(0, 16, newton_step, logit)
+def _log_weight_at(system: TransportSystem, side: int, j: int, theta_j=None):
+    """`_log_weight` `[S]` of one half box of node j, at θ_j."""
+    problem = system.problem
+    p = int(max((problem.left_phase if side == 0 else problem.right_phase)[j], 0))
+    shift = (problem.shift_left if side == 0 else problem.shift_right)[j]
+    if theta_j is None:
+        return problem.ln_density[p] - problem.energy[p] - shift
+    entropy = system.heat.entropy[p]
+    return problem.ln_density[p] - (problem.energy[p] + entropy + shift) / theta_j + entropy
+
+
+def _split_share(system: TransportSystem, j: int, n_k, c_left_j, c_right_j, theta_j=None):
+    """Fractions `[len(ks)]` of the splitting channels' amounts `n_k` in the left half box of
+    the interface node j, when activity models act: $\\ln(c^-\\gamma^-) - w^- =
+    \\ln(c^+\\gamma^+) - w^+$ by Newton on logit s (unrolled, so that derivatives follow);
+    the other species of the node keep the concentrations `c_left_j`, `c_right_j`."""
+    problem = system.problem
+    ch = system.channels
+    v_l, v_r = problem.vol_left[j], problem.vol_right[j]
+    sp = np.array([ch.species[k] for k in _split_channels(system, j)])
+    w_l = _log_weight_at(system, 0, j, theta_j)[sp]
+    w_r = _log_weight_at(system, 1, j, theta_j)[sp]
+    sub = _SubSystem(system, j, theta_j)
+
+    def mismatch(logit):
         share = jax.nn.sigmoid(logit)
-        c_left = c_left.at[j, sp].set(n_k * share / v_l[j])
-        c_right = c_right.at[j, sp].set(n_k * (1 - share) / v_r[j])
+        cl = c_left_j.at[sp].set(n_k * share / v_l)
+        cr = c_right_j.at[sp].set(n_k * (1 - share) / v_r)
+        eta_l = jnp.log(jnp.maximum(cl[sp], TINY)) + sub.log_gamma(0, cl)[sp] - w_l
+        eta_r = jnp.log(jnp.maximum(cr[sp], TINY)) + sub.log_gamma(1, cr)[sp] - w_r
+        return eta_l - eta_r
+
+    share0 = v_l / (v_l + v_r * jnp.exp(w_r - w_l))
+    logit = jnp.log(share0) - jnp.log1p(-share0)
+
+    def newton_step(_, logit):
+        f, jac = mismatch(logit), jax.jacfwd(mismatch)(logit)
+        return logit + jnp.clip(jnp.linalg.solve(jac, -f), -5.0, 5.0)
+
+    # a fixed trip count keeps it reverse-differentiable (a scan), and compact to compile
+    return jax.nn.sigmoid(jax.lax.fori_loop(0, 16, newton_step, logit))
+
+
+def _nonideal_split(system: TransportSystem, amount, c_left, c_right, nodes, theta=None):
+    """Local equilibrium across the interface `nodes` when activity models act
+    (`_split_share`)."""
+    problem = system.problem
+    ch = system.channels
+    for j in nodes:
+        ks = np.array(_split_channels(system, j))
+        sp = np.array([ch.species[k] for k in ks])
+        n_k = amount[j, ks]
+        theta_j = None if theta is None else theta[j]
+        share = _split_share(system, j, n_k, c_left[j], c_right[j], theta_j)
+        c_left = c_left.at[j, sp].set(n_k * share / problem.vol_left[j])
+        c_right = c_right.at[j, sp].set(n_k * (1 - share) / problem.vol_right[j])
     return c_left, c_right
 
 
@@ -544,10 +576,53 @@ def enthalpies(system: TransportSystem, side: int, state: LocalState):
     return h + problem.layout.z * state.u[:, None]
 
 
-def _half_amounts(system: TransportSystem, yc, theta):
-    c_left, c_right = half_box_concentrations(system, yc, theta)
+def _box_enthalpy_rates(system: TransportSystem, state: LocalState, rate, h_left, h_right):
+    """`(Σ h̃ dn/dt at fixed T, Σ h̃ ∂n/∂θ)` `[n]` over the species in each box's half boxes.
+
+    A channel's amount n splits between the half boxes, a share s in the left one. Where both
+    half boxes are one phase they have the same h̃; at an interface the share follows local
+    equilibrium, for ideal species $s = V^-/(V^- + rV^+)$ with $\\ln r = w^+ - w^-$, so
+    $\\partial s/\\partial\\theta = -s(1 - s)(a^+ - a^-)/\\theta^2$
+    ($a = (\\mu^\\circ_0 + T_0s^\\circ + \\Delta G)/k_BT_0$): heat the interface absorbs as T
+    shifts the split. Where activity models
+    act on the split its derivatives come from the local Newton solve (forward mode)."""
     problem = system.problem
-    return c_left * problem.vol_left[:, None], c_right * problem.vol_right[:, None]
+    ch = system.channels
+    theta = state.theta
+    present = (ch.left | ch.right).T
+    amount = amounts(system, state.yc)
+    d_amount = jnp.where(present, rate, 0.0)
+    h_l, h_r = h_left[:, ch.species], h_right[:, ch.species]
+    only_left = (ch.left & ~ch.right).T
+    both = (ch.left & ch.right).T
+    c_l = state.c_left[:, ch.species] * problem.vol_left[:, None]
+    share = jnp.where(only_left, 1.0, 0.0)
+    share = jnp.where(both, c_l / jnp.where(amount > 0, amount, 1.0), share)
+    stored = (d_amount * (share * h_l + (1.0 - share) * h_r)).sum(axis=1)
+    interface = both & (problem.left_phase != problem.right_phase)[:, None]
+    latent = jnp.zeros(problem.n_nodes)
+    if interface.any():
+        a_l, a_r = (
+            (problem.energy + system.heat.entropy)[_phase_rows(system, side)][:, ch.species]
+            + shift[:, ch.species]
+            for side, shift in ((0, problem.shift_left), (1, problem.shift_right))
+        )
+        d_share = -share * (1.0 - share) * (a_r - a_l) / theta[:, None] ** 2
+        terms = jnp.where(interface, amount * (h_l - h_r) * d_share, 0.0)
+        latent = terms.sum(axis=1)
+    for j in _nonideal_interface_nodes(system):
+        ks = np.array(_split_channels(system, j))
+        weight = amount[j, ks] * (h_l[j, ks] - h_r[j, ks])
+
+        def share_at(n_k, theta_j, j=j, ks=ks):
+            return _split_share(system, j, n_k, state.c_left[j], state.c_right[j], theta_j)
+
+        primals = (amount[j, ks], theta[j])
+        _, by_amount = jax.jvp(share_at, primals, (d_amount[j, ks], jnp.zeros(())))
+        _, by_theta = jax.jvp(share_at, primals, (jnp.zeros(len(ks)), jnp.ones(())))
+        stored = stored.at[j].add(weight @ by_amount)
+        latent = latent.at[j].set(weight @ by_theta)
+    return stored, latent
 
 
 def heat_rates(system: TransportSystem, state: LocalState, rate, flows, transfer):
@@ -593,16 +668,7 @@ def heat_rates(system: TransportSystem, state: LocalState, rate, flows, transfer
         side = 1 if tr.side == 0 else 0
         h_dst = (h_right if side == 1 else h_left)[tr.node, tr.species]
         inflow = inflow.at[tr.node].add((eta_src - eta_dst + h_dst) * flow)
-    ch = system.channels
-    present = (ch.left | ch.right).T
-    d_yc = jnp.where(present, rate / (system.scale * system.volume[:, None]), 0.0)
-    amounts_at = lambda yc_, th_: _half_amounts(system, yc_, th_)  # noqa: E731
-    _, (dn_left, dn_right) = jax.jvp(amounts_at, (state.yc, theta), (d_yc, jnp.zeros_like(theta)))
-    _, (cn_left, cn_right) = jax.jvp(
-        amounts_at, (state.yc, theta), (jnp.zeros_like(state.yc), jnp.ones_like(theta))
-    )
-    stored = (h_left * dn_left + h_right * dn_right).sum(axis=1)
-    latent = (h_left * cn_left + h_right * cn_right).sum(axis=1)
+    stored, latent = _box_enthalpy_rates(system, state, rate, h_left, h_right)
     capacity = heat.capacity[_phase_rows(system, 0)] * problem.vol_left + (
         heat.capacity[_phase_rows(system, 1)] * problem.vol_right
     )
@@ -656,8 +722,9 @@ def rows(system: TransportSystem, t, y):
         else:
             poisson = poisson.at[node].set(u[node] - target[side])
         if kind == OHMIC:
+            # a channel absent from the end phase keeps its row y = 0
             fixed = yc[node] - system.y_contact[side]
-            species_rows = species_rows.at[node].set(jnp.where(present[node], fixed, 0.0))
+            species_rows = species_rows.at[node].set(jnp.where(present[node], fixed, yc[node]))
     columns = [poisson[:, None], species_rows]
     if system.heat is not None:
         theta_rows = heat_rates(system, state, rate, flows, transfer)
