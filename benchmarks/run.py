@@ -13,6 +13,7 @@ import bench_batch  # noqa: E402
 import bench_dynamics  # noqa: E402
 import bench_fitting  # noqa: E402
 import bench_gouy_chapman  # noqa: E402
+import bench_heat  # noqa: E402
 import bench_impedance  # noqa: E402
 import bench_nonideal  # noqa: E402
 import bench_sweep  # noqa: E402
@@ -24,7 +25,16 @@ def main(argv=None) -> None:
     parser.add_argument("--batch-size", type=int, default=None, help="bench_batch members")
     parser.add_argument(
         "--only",
-        choices=("gouy_chapman", "batch", "nonideal", "dynamics", "impedance", "fitting", "sweep"),
+        choices=(
+            "gouy_chapman",
+            "batch",
+            "nonideal",
+            "dynamics",
+            "impedance",
+            "fitting",
+            "sweep",
+            "heat",
+        ),
         default=None,
     )
     args = parser.parse_args(argv)
@@ -50,6 +60,9 @@ def main(argv=None) -> None:
         print()
     if args.only in (None, "sweep"):
         bench_sweep.main(quick)
+        print()
+    if args.only in (None, "heat"):
+        bench_heat.main(quick)
 
 
 if __name__ == "__main__":

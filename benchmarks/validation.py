@@ -1,6 +1,6 @@
-"""Measured errors against the closed forms of VALIDATION.md items 1–13 (the README's table).
+"""Measured errors against the closed forms of VALIDATION.md items 1–14 (the README's table).
 
-Run: `python benchmarks/validation.py [--only dynamics|impedance]` — prints a markdown table
+Run: `python benchmarks/validation.py [--only dynamics|impedance|heat]` — prints a markdown table
 and writes `benchmarks/results/validation.json` (`validation_<only>.json`). Meshes are those
 of the unit tests (`Mesh.auto` with 40 nodes per local screening length, growth 1.02, refined
 once) unless stated.
@@ -587,6 +587,108 @@ def blocking_impedance():
     }
 
 
+def _heat_film(kappa, hot, cold, heat_of_transport=0.1, nodes=41):
+    """Neutral X (closed) between blocking electrodes, ends at `hot` and `cold` (None:
+    adiabatic), on a uniform mesh of 100 nm."""
+    x = pj.Species("X", charge=0)
+    phase = pj.Phase(
+        "m",
+        eps_r=10.0,
+        thickness=100e-9,
+        carriers={"X": pj.Carrier(0.0, 1e28, diffusivity=1e-12)},
+        thermal=pj.ThermalTransport(kappa, 2e6, heat_of_transport={"X": heat_of_transport}),
+    )
+    junction = pj.Junction(
+        [phase],
+        pj.Closed({"X": 1e25 * 100e-9}),
+        left=pj.Electrode(0.0),
+        right=pj.Electrode(0.0),
+        species=[x],
+        temperature=T,
+        thermal_left=pj.FixedTemperature(hot),
+        thermal_right=pj.HeatFlux(0.0) if cold is None else pj.FixedTemperature(cold),
+    )
+    return junction, pj.Mesh.from_nodes(junction, np.linspace(0.0, 100e-9, nodes))
+
+
+def _ohmic_conductor(second_entropy=None, nodes=51):
+    """Li⁺ against a frozen background between ohmic contacts held at T (one phase, or two that
+    differ in the ion's entropy), 100 nm."""
+
+    def phase(name, entropy, thickness):
+        carriers = {"Li_i^•": pj.Carrier(0.0, 1e28, diffusivity=1e-10, entropy=entropy)}
+        return pj.Phase(
+            name,
+            eps_r=20.0,
+            thickness=thickness,
+            carriers=carriers,
+            background_charge=-1e25,
+            thermal=pj.ThermalTransport(1e-3, 2e6),
+        )
+
+    phases = (
+        [phase("a", 0.0, 100e-9)]
+        if second_entropy is None
+        else [phase("a", 0.0, 50e-9), phase("b", second_entropy, 50e-9)]
+    )
+    junction = pj.Junction(
+        phases,
+        pj.ReferenceBulk("a", {"Li_i^•": 1e25}),
+        left=pj.Ohmic(),
+        right=pj.Ohmic(),
+        temperature=T,
+        thermal_left=pj.FixedTemperature(T),
+        thermal_right=pj.FixedTemperature(T),
+    )
+    return junction, pj.Mesh.from_nodes(junction, np.linspace(0.0, 100e-9, nodes))
+
+
+def heat_transport():
+    """Item 14 and the heat balance: Soret, Dufour, thermopower, Joule and Peltier heat."""
+    kbev = KB / E
+    out = {}
+    junction, mesh = _heat_film(1.0, 320.0, 280.0)
+    sol = pj.solve_steady_state(junction, mesh=mesh)
+    temperature = np.asarray(sol.temperature[0])
+    c = np.asarray(sol.concentration[0, 0])
+    expected = np.exp(0.1 / (kbev * temperature))
+    expected *= c.sum() / expected.sum()
+    out["Soret: c ∝ exp(Q*/k_BT), i.e. ∇ln c = −S_T∇T, every node (rel)"] = float(
+        np.max(np.abs(c / expected - 1))
+    )
+    junction, mesh = _heat_film(0.0, 330.0, None)
+    sol = pj.solve_transient(junction, np.logspace(-9, -3, 7), mesh=mesh)
+    heat = 2e6 * (np.asarray(sol.temperature)[:, 1:] - T)
+    carried = 0.1 * E * (np.asarray(sol.concentration[:, 0])[:, 1:] - 1e25)
+    out["Dufour, κ = 0: C(T − T0) = Q*(c − c0), every node and time (max abs / max)"] = float(
+        np.max(np.abs(heat - carried)) / np.max(np.abs(heat))
+    )
+    junction, mesh = _ohmic_conductor()
+    voltage, length = 0.05, 100e-9
+    sol = pj.solve_steady_state(junction, voltage=voltage, mesh=mesh)
+    xs = np.asarray(sol.x)
+    heating = float(sol.current[0]) * (-voltage / length)
+    rise = heating * xs * (length - xs) / (2 * 1e-3)
+    out["Joule: T − T0 = IE x(L − x)/2κ (max abs / max)"] = float(
+        np.max(np.abs(np.asarray(sol.temperature[0]) - T - rise)) / rise.max()
+    )
+    junction, mesh = _ohmic_conductor(3e-4)
+    jumps = []
+    for v in (voltage, -voltage):
+        sol = pj.solve_steady_state(junction, voltage=v, mesh=mesh)
+        k = int(np.nonzero(np.diff(np.asarray(sol.phase)))[0][0])
+        flux = np.asarray(sol.heat_flux[0])
+        jumps.append((flux[k + 1] - flux[k], float(sol.current[0]), float(sol.temperature[0][k])))
+    (jump_p, current, t_interface), (jump_m, _, _) = jumps
+    out["Peltier: heat-flux jump J T(s_a − s_b) at an interface (rel)"] = abs(
+        (jump_p - jump_m) / 2 / (current * t_interface * -3e-4) - 1
+    )
+    return out
+
+
+HEAT = (("14 coupled heat and mass transport", heat_transport),)
+
+
 IMPEDANCE = (("13 impedance, blocking cell", blocking_impedance),)
 
 
@@ -621,7 +723,8 @@ def main():
     )
     dynamics = DYNAMICS if only in (None, "dynamics") else ()
     impedance = IMPEDANCE if only in (None, "impedance") else ()
-    for item, fn in static + dynamics + impedance:
+    heat = HEAT if only in (None, "heat") else ()
+    for item, fn in static + dynamics + impedance + heat:
         for name, error in fn().items():
             rows.append({"item": item, "check": name, "error": error})
     print("| VALIDATION item | closed form | measured error |")
