@@ -56,7 +56,7 @@ def test_equilibrium_round_trip_through_the_command_line(tmp_path):
 def transport_runs(tmp_path_factory):
     """Every transport example run once (in-process), with its parsed config."""
     out = {}
-    for name in ("steady_state", "iv_curve", "transient", "impedance"):
+    for name in ("steady_state", "iv_curve", "transient", "impedance", "thermal"):
         folder = tmp_path_factory.mktemp(name)
         summary = run(CONFIGS / f"{name}.toml", folder)
         out[name] = (load(CONFIGS / f"{name}.toml"), folder, summary)
@@ -102,6 +102,29 @@ def test_transient_round_trip(transport_runs):
     np.testing.assert_allclose(table["current [A/m^2]"], np.asarray(sol.current), rtol=1e-5)
     np.testing.assert_allclose(table["voltage [V]"], 0.02, atol=1e-9)
     assert {"profiles.csv", "transient.png"} <= {p.name for p in folder.iterdir()}
+
+
+def test_thermal_round_trip(transport_runs):
+    """The heat transport example: the thermal tables reach the junction, the profiles carry T
+    and the heat flux, and the defects follow the Soret law c_i c_v ∝ exp((Q_i + Q_v)/k_BT)."""
+    config, folder, _ = transport_runs["thermal"]
+    junction = config.junction
+    assert isinstance(junction.thermal_left, pj.FixedTemperature)
+    assert float(junction.thermal_right.transfer_coefficient) == 1e9
+    assert float(junction.phases[0].thermal.heat_of_transport["V_Li'"]) == 0.1
+    profiles = pd.read_csv(folder / "profiles.csv")
+    temperature = profiles["T [K]"].to_numpy()
+    flux = profiles["heat flux [W/m^2]"].to_numpy()
+    assert temperature[0] == pytest.approx(340.0, abs=1e-9)
+    # the convective end: T − T_ambient = q/h
+    assert temperature[-1] - 300.0 == pytest.approx(flux[-1] / 1e9, rel=1e-6)
+    product = (profiles["c[Li_i^•] [m^-3]"] * profiles["c[V_Li'] [m^-3]"]).to_numpy()
+    x = profiles["x [m]"].to_numpy()
+    a, b = np.searchsorted(x, 100e-9), np.searchsorted(x, 400e-9)
+    kt = 1.380649e-23 / 1.602176634e-19
+    expected = np.exp(0.5 / kt * (1 / temperature[b] - 1 / temperature[a]))
+    # zero flux makes it exact; the Newton tolerance (1e-9 per log-amount) is what is left
+    assert product[b] / product[a] == pytest.approx(expected, rel=2e-8)
 
 
 def test_impedance_round_trip(transport_runs):
@@ -221,6 +244,18 @@ concentrations = { "Li_i^•" = 1e24, "V_Li'" = 1e24 }
         (
             BASE.replace('name = "A"\n', 'name = "A"\nmaterial = "LLZ0"\n'),
             r"material = 'LLZ0' is not in the materials library; known: \['LiCoO2', 'LLZO'",
+        ),
+        (
+            BASE + '\n[junction]\nthermal_left = { type = "fixed_temp", temperature = 300 }\n',
+            r"thermal_left: type = 'fixed_temp' is not one of .*did you mean 'fixed_temperature'",
+        ),
+        (
+            BASE.replace(
+                "[state]",
+                "[phases.thermal]\nconductivity = -1.0\nheat_capacity = 2e6\n\n[state]",
+            ),
+            r"\(A\)\.thermal: conductivity = -1\.0 is outside its allowed range \[0, inf\) "
+            r"\(W m\^-1 K\^-1\)",
         ),
         (BASE + "\n[output\n", r"not valid TOML"),
         (BASE + "\n[outputs]\nplot = false\n", r"top level: unknown key 'outputs'"),

@@ -1,5 +1,5 @@
-"""A `Junction` from the `[junction]`, `[[phases]]`, `[[interfaces]]`, `[state]`,
-`[[species]]` and `[[segregation]]` tables of a config file."""
+"""A `Junction` from the `[junction]`, `[[phases]]` (with their `thermal` tables),
+`[[interfaces]]`, `[state]`, `[[species]]` and `[[segregation]]` tables of a config file."""
 
 import functools
 
@@ -9,11 +9,20 @@ from .._model.junction import Bulk, Electrode, Interface, Junction, Ohmic, Symme
 from .._model.phase import Carrier, Phase
 from .._model.species import Species
 from .._model.state import Closed, ReferenceBulk, Reservoir
+from .._model.thermal import (
+    Convective,
+    FixedTemperature,
+    HeatFlux,
+    OnsagerMatrix,
+    ThermalTransport,
+)
 from .._thermo.activity import Bikerman, FermiDirac, LatticeSaturation, RegularSolution
 from .._thermo.segregation import Segregation
 from .schema import ConfigError, Section
 
 BOUNDARIES = ("bulk", "symmetry", "electrode", "ohmic")
+THERMAL_BOUNDARIES = ("fixed_temperature", "heat_flux", "convective")
+THERMAL = ("measured", "onsager")
 STATES = ("reference_bulk", "reservoir", "closed")
 ACTIVITIES = ("lattice_saturation", "bikerman", "regular_solution", "fermi_dirac")
 REACTIONS = ("mass_action", "shockley_read_hall", "radiative")
@@ -76,10 +85,24 @@ def _carriers(s: Section, base: dict) -> dict:
             "diffusivity", 0.0 if old is None else float(old.diffusivity), field="diffusivity"
         )
         mobile = c.flag("mobile", True if old is None else old.mobile)
+        entropy = c.number("entropy", 0.0 if old is None else float(old.entropy), field="entropy")
+        activation = c.number(
+            "activation_energy",
+            0.0 if old is None else float(old.activation_energy),
+            field="activation_energy",
+        )
         c.finish()
         carriers[species] = _wrap(
             c,
-            functools.partial(Carrier, 0.0 if mu0 is None else mu0, density, diffusivity, mobile),
+            functools.partial(
+                Carrier,
+                0.0 if mu0 is None else mu0,
+                density,
+                diffusivity,
+                mobile,
+                entropy=entropy,
+                activation_energy=activation,
+            ),
             "Carrier",
         )
     if not carriers:
@@ -129,6 +152,60 @@ def _reaction(table, where, file):
     return _wrap(s, lambda: Radiative(b), "Radiative")
 
 
+def _thermal(table, where, file):
+    """`Phase(thermal=...)` from a `thermal` table: the measured quantities (default) or
+    `type = "onsager"` with the matrix."""
+    s = Section(table, where, file)
+    kind = s.text("type", "measured", choices=THERMAL)
+    capacity = s.number("heat_capacity", field="heat_capacity")
+    if kind == "onsager":
+        species = s.strings("species")
+        matrix = s.raw("matrix")
+        if not (
+            isinstance(matrix, list)
+            and all(isinstance(row, list) for row in matrix)
+            and all(isinstance(v, (int, float)) for row in matrix for v in row)
+        ):
+            raise s.error(
+                f"matrix = {matrix!r} must be a list of rows of numbers (the Onsager matrix, SI, "
+                "heat last)"
+            )
+        concentrations = _species_values(s, "concentrations", "concentrations", True)
+        temperature = s.number("temperature", field="temperature")
+        s.finish()
+        return _wrap(
+            s,
+            lambda: OnsagerMatrix(species, matrix, concentrations, temperature, capacity),
+            "OnsagerMatrix",
+        )
+    conductivity = s.number("conductivity", field="conductivity")
+    heats = _species_values(s, "heat_of_transport", "heat_of_transport", False)
+    soret = _species_values(s, "soret", "soret", False)
+    s.finish()
+    return _wrap(
+        s, lambda: ThermalTransport(conductivity, capacity, heats, soret), "ThermalTransport"
+    )
+
+
+def _thermal_boundary(table, where, file):
+    if table is None:
+        return None
+    s = Section(table, where, file)
+    kind = s.text("type", choices=THERMAL_BOUNDARIES)
+    if kind == "fixed_temperature":
+        temperature = s.number("temperature", field="temperature")
+        s.finish()
+        return _wrap(s, lambda: FixedTemperature(temperature), "FixedTemperature")
+    if kind == "heat_flux":
+        flux = s.number("flux", 0.0, field="flux")
+        s.finish()
+        return _wrap(s, lambda: HeatFlux(flux), "HeatFlux")
+    h = s.number("transfer_coefficient", field="transfer_coefficient")
+    ambient = s.number("ambient", field="ambient")
+    s.finish()
+    return _wrap(s, lambda: Convective(h, ambient), "Convective")
+
+
 def _phase(table, k: int, file: str) -> Phase:
     name = table.get("name") if isinstance(table, dict) else None
     s = Section(table, f"[[phases]] #{k + 1}" + (f" ({name})" if name else ""), file)
@@ -165,6 +242,8 @@ def _phase(table, k: int, file: str) -> Phase:
         _reaction(t, f"{s.where}.reactions[{j}]", file)
         for j, t in enumerate(s.tables("reactions", []))
     )
+    thermal_table = s.raw("thermal", None)
+    thermal = None if thermal_table is None else _thermal(thermal_table, f"{s.where}.thermal", file)
     s.finish()
     return _wrap(
         s,
@@ -176,6 +255,7 @@ def _phase(table, k: int, file: str) -> Phase:
             background_charge=background,
             activity=activity,
             reactions=reactions,
+            thermal=thermal,
         ),
         "Phase",
     )
@@ -282,6 +362,10 @@ def build_junction(config: dict, file: str) -> Junction:
     origin = j.number("origin", 0.0, field="origin")
     left = _boundary(j.raw("left", {"type": "bulk"}), "[junction].left", file)
     right = _boundary(j.raw("right", {"type": "bulk"}), "[junction].right", file)
+    thermal_left = _thermal_boundary(j.raw("thermal_left", None), "[junction].thermal_left", file)
+    thermal_right = _thermal_boundary(
+        j.raw("thermal_right", None), "[junction].thermal_right", file
+    )
     j.finish()
     species = config.get("species")
     species = None if species is None else [_species(t, k, file) for k, t in enumerate(species)]
@@ -299,6 +383,8 @@ def build_junction(config: dict, file: str) -> Junction:
             geometry=geometry,
             origin=origin,
             segregation=segregation,
+            thermal_left=thermal_left,
+            thermal_right=thermal_right,
         ),
         "Junction",
     )

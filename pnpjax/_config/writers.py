@@ -35,6 +35,8 @@ def _transport_profiles(sol, k=0) -> dict:
     }
     for i, name in enumerate(sol.species):
         table[f"c[{name}] [m^-3]"] = np.asarray(sol.concentration[k, i])
+    table["T [K]"] = np.asarray(sol.temperature[k])
+    table["heat flux [W/m^2]"] = np.asarray(sol.heat_flux[k])
     return table
 
 

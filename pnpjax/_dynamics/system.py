@@ -362,7 +362,7 @@ def _heat(junction: Junction, problem: Problem, time_scale) -> Heat:
             coefficient.append(jnp.zeros(()))
         else:
             value.append(boundary.ambient / t0_kelvin)
-            coefficient.append(boundary.coefficient * flux_scale * t0_kelvin)
+            coefficient.append(boundary.transfer_coefficient * flux_scale * t0_kelvin)
     return Heat(
         kinds=tuple(kinds),
         value=jnp.stack(value),

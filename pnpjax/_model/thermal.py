@@ -351,23 +351,23 @@ class HeatFlux(AbstractThermalBoundary):
 class Convective(AbstractThermalBoundary):
     """Newton cooling: the heat flux into the junction is $h(T_\\text{ambient} - T)$.
 
-    **Arguments:** `coefficient` h (W m^-2 K^-1, > 0), `ambient` temperature (K).
+    **Arguments:** `transfer_coefficient` h (W m^-2 K^-1, > 0), `ambient` temperature (K).
     """
 
     kind = CONVECTIVE
-    coefficient: Array
+    transfer_coefficient: Array
     ambient: Array
 
-    def __init__(self, coefficient: ScalarLike, ambient: ScalarLike):
-        self.coefficient = as_float(coefficient)
+    def __init__(self, transfer_coefficient: ScalarLike, ambient: ScalarLike):
+        self.transfer_coefficient = as_float(transfer_coefficient)
         self.ambient = as_float(ambient)
 
     def __check_init__(self):
         check(
             lambda h: np.isfinite(h) & (h > 0),
-            self.coefficient,
-            f"Convective: coefficient (W m^-2 K^-1) must be > 0, got {self.coefficient}; use "
-            "HeatFlux(0.0) for an adiabatic end",
+            self.transfer_coefficient,
+            f"Convective: transfer_coefficient (W m^-2 K^-1) must be > 0, got "
+            f"{self.transfer_coefficient}; use HeatFlux(0.0) for an adiabatic end",
         )
         check(
             lambda t: np.isfinite(t) & (t > 0),

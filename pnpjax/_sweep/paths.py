@@ -143,6 +143,15 @@ FIELDS = {
     "occupied": ("1", 0.0, True, 1.0, False),
     "ion_size": ("m", 0.0, False, _INF, False),
     "interaction": ("eV", -_INF, False, _INF, False),
+    "entropy": ("eV/K", -_INF, False, _INF, False),
+    "activation_energy": ("eV", 0.0, True, _INF, False),
+    "conductivity": ("W m^-1 K^-1", 0.0, True, _INF, False),
+    "heat_capacity": ("J m^-3 K^-1", 0.0, False, _INF, False),
+    "heat_of_transport": ("eV", -_INF, False, _INF, False),
+    "soret": ("1/K", -_INF, False, _INF, False),
+    "flux": ("W/m^2", -_INF, False, _INF, False),
+    "transfer_coefficient": ("W m^-2 K^-1", 0.0, False, _INF, False),
+    "ambient": ("K", 0.0, False, _INF, False),
 }
 # names a sweep passes to the solver instead of the model
 DRIVES = {
