@@ -270,3 +270,67 @@ def test_a_single_closed_carrier_needs_no_lucky_pivot():
     np.testing.assert_allclose(states[1].amount_of("e'"), states[0].amount_of("e'"), rtol=1e-10)
     np.testing.assert_allclose(states[0].amount_of("e'"), 1e22 * 1e-6, rtol=1e-6)
     assert float(states[1].electrode_charge[0, 1]) > 0  # the bias charged the electrodes
+
+
+def test_a_closed_ion_against_a_background_between_blocking_electrodes():
+    """One mobile ion against a fixed background, its amount closed by blocking electrodes:
+    the singular direction of the Jacobian (adding ions) leaves the neutral bulk's amount alone
+    and shifts only its potential, so the conservation law's pivot must sit where φ is pinned
+    (an electrode node). At a bulk pivot the bordered solve's block part was singular: NaN."""
+    phase = pj.Phase(
+        "el",
+        eps_r=20.0,
+        thickness=200e-9,
+        carriers={"Li_i^•": pj.Carrier(0.0, 1e28, diffusivity=1e-12)},
+        background_charge=-1e25,
+    )
+    cell = pj.Junction(
+        [phase],
+        pj.Closed({"Li_i^•": 1e25 * 200e-9}),
+        left=pj.Electrode(0.0),
+        right=pj.Electrode(0.0),
+        temperature=T,
+    )
+    mesh = pj.Mesh.from_nodes(cell, np.linspace(0.0, 200e-9, 61))
+    eq = pj.solve_equilibrium(cell, mesh=mesh)
+    states = [pj.solve_steady_state(cell, voltage=v, mesh=mesh) for v in (0.0, 0.1)]
+    assert all(int(s.result) == 0 for s in states)
+    np.testing.assert_allclose(states[0].concentration[0], eq.concentration, rtol=1e-9)
+    np.testing.assert_allclose(states[1].amount_of("Li_i^•"), 1e25 * 200e-9, rtol=1e-10)
+    assert float(states[1].electrode_charge[0, 1]) > 0
+
+
+def test_an_ohmic_contact_on_a_phase_without_one_of_the_carriers():
+    """Electrons live in the left phase only; the right phase ends on an ohmic contact. Their
+    slot at the contact node is absent and must keep the row y = 0 (it was set to zero, a zero
+    row that made every Newton step NaN)."""
+    carriers = {"Li_i^•": pj.Carrier(0.0, 1e28, diffusivity=1e-14)}
+    mixed = pj.Phase(
+        "mixed",
+        eps_r=10.0,
+        thickness=50e-9,
+        carriers={**carriers, "e'": pj.Carrier(0.3, 1e27, diffusivity=1e-8)},
+        background_charge=-1e25,
+    )
+    ionic = pj.Phase(
+        "ionic", eps_r=30.0, thickness=50e-9, carriers=carriers, background_charge=-1e25
+    )
+    cell = pj.Junction(
+        [mixed, ionic],
+        pj.ReferenceBulk("ionic", {"Li_i^•": 1e25}, potentials={"E_F": 0.0}),
+        left=pj.Electrode(0.0),
+        right=pj.Ohmic(),
+        temperature=T,
+    )
+    mesh = pj.Mesh.from_nodes(cell, np.linspace(0.0, 100e-9, 61))
+    eq = pj.solve_equilibrium(cell, mesh=mesh)
+    states = [pj.solve_steady_state(cell, voltage=v, mesh=mesh) for v in (0.0, 0.05)]
+    assert all(int(s.result) == 0 for s in states)
+    present = np.asarray(eq.concentration) > 0
+    np.testing.assert_allclose(
+        np.asarray(states[0].concentration[0])[present],
+        np.asarray(eq.concentration)[present],
+        rtol=1e-8,
+    )
+    # blocked at the electrode, the steady current is zero
+    assert abs(float(states[1].current[0])) < 1e-9 * abs(float(states[1].electrode_charge[0, 0]))
