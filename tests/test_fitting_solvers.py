@@ -167,6 +167,10 @@ def test_capacitance_voltage_fit():
         lower=0.0,
     )
     eps = pj.Parameter("eps_r", lambda j: j.phases[0].eps_r, initial=9.0, lower=1.0)
+    # a trial value without an equilibrium gives a NaN loss (the optimisers step back), not
+    # an exception that would end the fit and every other start of a batch
+    loss = pj.fit_loss(truth, [eps], pj.Data(curve, capacitance, relative=0.01), mesh=mesh)
+    assert np.isnan(float(loss(jnp.array([-5.0]))))
     result = pj.fit(
         junction(3e23), [dopant, eps], pj.Data(curve, capacitance, relative=0.01), mesh=mesh
     )

@@ -5,7 +5,7 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jaxtyping import Array, Float
+from jaxtyping import Array, Float, Int
 
 from .._custom_types import concrete
 from .._dynamics.impedance import _impedance, check_impedance_input
@@ -30,12 +30,15 @@ class CapacitanceVoltage(eqx.Module):
     - `conductance` `[v]` (S/m²): the parallel conductance $G_p = \\mathrm{Re}\\,Y$ (0 in the
       quasi-static curve).
     - `frequency` (Hz): the measuring frequency; 0 for the quasi-static curve.
+    - `result` `[v]`: 0 where the solve at that voltage succeeded (with `throw=False` the
+      others carry NaN).
     """
 
     voltage: Float[Array, " v"]
     capacitance: Float[Array, " v"]
     conductance: Float[Array, " v"]
     frequency: Float[Array, ""]
+    result: Int[Array, " v"]
 
     @property
     def inverse_square(self) -> Float[Array, " v"]:
@@ -59,6 +62,7 @@ def capacitance_voltage(
     side: str = "left",
     mesh: Mesh | None = None,
     solver: Newton = Newton(),
+    throw: bool = True,
 ) -> CapacitanceVoltage:
     """The capacitance of `junction` along a list of voltages.
 
@@ -84,6 +88,8 @@ def capacitance_voltage(
     - `mesh`: a `Mesh`; default `Mesh.auto` of the junction at every voltage (so the mesh
       resolves the narrowest layer of the sweep, e.g. accumulation).
     - `solver`: the equilibrium `Newton` settings (quasi-static).
+    - `throw`: raise when a solve fails; with `throw=False` the failed voltages carry NaN and a
+      non-zero `result` (for fitting, where a trial parameter may have no solution).
 
     **Returns:** a `CapacitanceVoltage`; pass `.voltage` (quasi-static; negated for a
     small-signal curve whose depleting contact is on the left), `.capacitance` to
@@ -99,16 +105,16 @@ def capacitance_voltage(
     _check_voltages(voltages)
     voltages = jnp.asarray(voltages, dtype=jnp.float64)
     if frequency is None:
-        return _quasi_static(junction, voltages, side, mesh, solver)
+        return _quasi_static(junction, voltages, side, mesh, solver, throw)
     f = concrete(frequency)
     if f is not None and (np.ndim(f) != 0 or not np.isfinite(f) or f <= 0):
         raise ValueError(
             f"capacitance_voltage: frequency must be a positive number (Hz), got {frequency!r}"
         )
-    return _small_signal(junction, voltages, jnp.asarray(frequency, jnp.float64), mesh)
+    return _small_signal(junction, voltages, jnp.asarray(frequency, jnp.float64), mesh, throw)
 
 
-def _quasi_static(junction, voltages, side, mesh, solver):
+def _quasi_static(junction, voltages, side, mesh, solver, throw):
     where = electrode_potential(
         junction,
         side,
@@ -119,21 +125,22 @@ def _quasi_static(junction, voltages, side, mesh, solver):
         mesh = Mesh.auto(eqx.tree_at(where, junction, voltages))
 
     def one(v):
-        capacitance, _ = differential_capacitance(
-            eqx.tree_at(where, junction, v), side=side, mesh=mesh, solver=solver
+        capacitance, solution = differential_capacitance(
+            eqx.tree_at(where, junction, v), side=side, mesh=mesh, solver=solver, throw=throw
         )
-        return capacitance
+        return capacitance, solution.result
 
-    capacitance = jax.vmap(one)(voltages)
+    capacitance, result = jax.vmap(one)(voltages)
     return CapacitanceVoltage(
         voltage=voltages,
         capacitance=capacitance,
         conductance=jnp.zeros_like(capacitance),
         frequency=jnp.zeros(()),
+        result=result,
     )
 
 
-def _small_signal(junction, voltages, frequency, mesh):
+def _small_signal(junction, voltages, frequency, mesh, throw):
     # validate the junction and the drive once, with a concrete bias
     v = concrete(voltages)
     largest = float(np.max(np.abs(v))) if v is not None else None
@@ -144,14 +151,16 @@ def _small_signal(junction, voltages, frequency, mesh):
     steps = continuation_stages(junction, largest, None, None) if largest is not None else 20
 
     def one(bias):
-        spectrum = _impedance(junction, frequency[None], bias, None, mesh, steps, 100, True)
-        return spectrum.admittance[0]
+        spectrum = _impedance(junction, frequency[None], bias, None, mesh, steps, 100, throw)
+        ok = spectrum.result == 0
+        return jnp.where(ok, spectrum.admittance[0], jnp.nan), spectrum.result
 
-    admittance = jax.vmap(one)(voltages)
+    admittance, result = jax.vmap(one)(voltages)
     omega = 2 * jnp.pi * frequency
     return CapacitanceVoltage(
         voltage=voltages,
         capacitance=admittance.imag / omega,
         conductance=admittance.real,
         frequency=frequency,
+        result=result,
     )

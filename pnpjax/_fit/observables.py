@@ -244,7 +244,9 @@ class CapacitanceCurve(AbstractObservable):
         return int(self.voltages.shape[0])
 
     def predict(self, model, mesh):
-        return capacitance_voltage(model, self.voltages, side=self.side, mesh=mesh).capacitance
+        # a trial parameter without a solution gives NaN, which the optimisers reject
+        curve = capacitance_voltage(model, self.voltages, side=self.side, mesh=mesh, throw=False)
+        return curve.capacitance
 
 
 class Observable(AbstractObservable):

@@ -30,6 +30,7 @@ def differential_capacitance(
     side: str = "left",
     mesh: Mesh | None = None,
     solver: Newton = Newton(),
+    throw: bool = True,
 ):
     """Differential capacitance per area $C = \\partial\\sigma/\\partial V$ (F/m^2) of an electrode.
 
@@ -42,7 +43,8 @@ def differential_capacitance(
 
     - `junction`: a junction whose `side` boundary is an `Electrode`.
     - `side`: `"left"` or `"right"`.
-    - `mesh`, `solver`: as for `solve_equilibrium`.
+    - `mesh`, `solver`, `throw`: as for `solve_equilibrium` (with `throw=False` check
+      `solution.result`: C is NaN where the equilibrium failed).
 
     **Returns:** `(C, solution)`: the capacitance (F/m^2, scalar) and the equilibrium solution.
 
@@ -56,10 +58,10 @@ def differential_capacitance(
 
     def charge(potential):
         solution = solve_equilibrium(
-            eqx.tree_at(where, junction, potential), mesh=mesh, solver=solver
+            eqx.tree_at(where, junction, potential), mesh=mesh, solver=solver, throw=throw
         )
         return solution.boundary_charge[index], solution
 
     potential = where(junction)
     (_, solution), (capacitance, _) = jax.jvp(charge, (potential,), (jnp.ones_like(potential),))
-    return capacitance, solution
+    return jnp.where(solution.result == 0, capacitance, jnp.nan), solution
