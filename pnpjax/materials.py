@@ -546,6 +546,15 @@ GDC10 = Material(
 )
 
 # (ZrO2)0.92(Y2O3)0.08 = Zr0.852Y0.148O1.926, fluorite, a = 5.14 Å
+_INGEL = (
+    "Ingel and Lewis, J. Am. Ceram. Soc. 69, 325 (1986) (lattice parameter of Y2O3-stabilised "
+    "ZrO2 against the Y2O3 content: about 5.14 Å at 8 mol%)"
+)
+_BADWAL = (
+    "Badwal, Solid State Ionics 52, 23 (1992) (review of zirconia electrolytes: 8 mol% "
+    "Y2O3–ZrO2 conducts about 0.1 S/cm at 1000 °C, with activation energies near 0.8 eV above "
+    "and 1.1 eV below about 650 °C)"
+)
 _YSZ_CATIONS = 4 / (5.14e-10) ** 3
 _YSZ_T = 1273.15
 _YSZ_SIGMA = 10.0  # S/m at 1000 °C
@@ -560,17 +569,16 @@ YSZ8 = Material(
             _q(
                 2 * _YSZ_CATIONS,
                 "m^-3",
-                "computed: 8 O sites per fluorite cell, a = 5.14 Å "
-                "(assumed lattice parameter of 8YSZ)",
+                f"computed: 8 O sites per fluorite cell, a = 5.14 Å ({_INGEL})",
             ),
             _q(
                 nernst_einstein(_YSZ_SIGMA, 0.074 * _YSZ_CATIONS, _YSZ_T, z=2),
                 "m^2/s",
-                "computed: Nernst–Einstein from σ ≈ 0.1 S/cm at 1000 °C (assumed, the "
-                "textbook value of 8YSZ) carried by the vacancies",
+                f"computed: Nernst–Einstein from σ ≈ 0.1 S/cm at 1000 °C ({_BADWAL}) "
+                "carried by the vacancies",
             ),
             _q(0.0, "eV", "reference: set μ° differences (segregation energies) per junction"),
-            _q(1.0, "eV", "assumed: activation energy of 8YSZ, 0.8 (high T) to 1.1 eV (low T)"),
+            _q(1.0, "eV", f"between the high- and low-temperature values of {_BADWAL}"),
         ),
         "Y_Zr'": CarrierData(
             _q(0.148 * _YSZ_CATIONS, "m^-3", "computed: 14.8 % of the 4 cations per cell"),
@@ -580,10 +588,13 @@ YSZ8 = Material(
         ),
     },
     bulk={"V_O^••": _q(0.074 * _YSZ_CATIONS, "m^-3", "computed: [Y_Zr']/2 (neutrality)")},
-    properties={"ionic conductivity": _q(_YSZ_SIGMA, "S/m", "assumed: about 0.1 S/cm at 1000 °C")},
+    properties={"ionic conductivity": _q(_YSZ_SIGMA, "S/m", _BADWAL)},
 )
 
-_SZE = "Sze and Ng, Physics of Semiconductor Devices, 3rd ed., Wiley (2007), appendix (Si at 300 K)"
+_SZE = (
+    "Sze and Ng, Physics of Semiconductor Devices, 3rd ed., Wiley (2007), "
+    "doi:10.1002/0470068329, appendix (Si at 300 K)"
+)
 _SI_T = 300.0
 SILICON = Material(
     name="Si",

@@ -2,6 +2,7 @@
 phases from it solve, and Li metal screens at its Thomas–Fermi length."""
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -25,6 +26,9 @@ def test_every_number_has_a_unit_and_a_source(name):
     for quantity, value, unit, source in rows:
         assert math.isfinite(value), quantity
         assert unit and source.strip(), quantity
+    # at least the carriers rest on literature: a citation (year in parentheses) among them
+    cited = [source for quantity, _, _, source in rows if re.search(r"\((1[89]|20)\d\d\)", source)]
+    assert cited, f"{name}: no number cites the literature"
     labels = {q for q, *_ in rows}
     for species in material.carriers:
         assert {f"N({species})", f"D({species})", f"mu0({species})"} <= labels
