@@ -15,8 +15,8 @@ space-charge layer (C/m²). A small equinox MLP maps d → Δμ°, every predict
 the network on the mismatch of the *measured* quantities, with gradients through the solver's
 implicit derivatives: the network never sees a Δμ° label.
 
-Run it: `python examples/descriptor_network.py` (about half a minute on a 2-core CPU, most of it
-compilation). From Python: `train(steps=..., batch=..., seed=...)`.
+Run it: `python examples/descriptor_network.py` (12 s on a 2-core CPU, most of it compilation;
+it prints the loss and the held-out error before and after training). From Python: `train(steps=..., batch=..., seed=...)`.
 """
 
 import time

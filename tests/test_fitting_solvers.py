@@ -76,9 +76,10 @@ def test_profile_under_bias_reads_the_steady_state():
 def test_current_transient_loss_gradient():
     """The charging current of a blocking cell after a 10 mV step constrains the ion
     diffusivities (tied: one value for both ions); the loss gradient runs through diffrax's
-    checkpointed adjoint. (A full fit of this transient recovered D to 3e-12 from a start at
-    2e-12 m²/s, in 30 Levenberg–Marquardt steps with reverse-mode Jacobians; it is left out of
-    the suite for its 60 s of compilation: the reverse-mode fit path is tested below.)"""
+    checkpointed adjoint. (The full fit of this transient, `benchmarks/fit_transient.py`,
+    recovers D to 4e-11 from a start at 2e-12 m²/s in 32 Levenberg–Marquardt steps with
+    reverse-mode Jacobians; it is left out of the suite for its 70 s: the reverse-mode fit path
+    is tested below.)"""
     truth = blocking_cell(100e-9, d_plus=1e-12, d_minus=1e-12)
     mesh = pj.Mesh.auto(truth)
     times = np.logspace(-9, -4, 12)
