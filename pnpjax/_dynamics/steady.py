@@ -81,7 +81,9 @@ def solve_steady_state(
     ramping the drive in `continuation_steps` stages. Amounts that no contact, reaction or
     transfer can change (e.g. ions between blocking electrodes) keep their equilibrium values.
     At zero drive the result is the equilibrium solver's solution. Differentiable in every
-    parameter by the implicit function theorem.
+    parameter by the implicit function theorem. With thermal boundaries on the junction the
+    temperature profile is solved too (the boundary temperatures ramped with the bias); one end
+    must then hold a temperature (`FixedTemperature` or `Convective`).
 
     **Arguments:**
 

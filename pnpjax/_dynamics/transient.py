@@ -133,6 +133,12 @@ def solve_transient(
     ESDIRK method inside diffrax's adaptive loop, with O(N) block-tridiagonal linear algebra
     (see `pnpjax._dynamics.esdirk`); 15 decades of time in one call are routine.
 
+    With thermal boundaries on the junction (`Junction(thermal_left=..., thermal_right=...)`)
+    the temperature is a field too: the fluxes carry the Soret term, the heat flux the Dufour
+    term, and every box's energy balance gives T (Joule, Peltier and reaction heat; see
+    `pnpjax.ThermalTransport`). The run starts at the junction's temperature everywhere, the
+    ends of `FixedTemperature` at theirs.
+
     **Arguments:**
 
     - `junction`: the `Junction`; every mobile charged carrier needs a `diffusivity` (m^2/s).
