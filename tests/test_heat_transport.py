@@ -369,7 +369,7 @@ def test_adiabatic_closed_system_conserves_energy():
     builds up, the released enthalpy (and field energy) heats the lattice; the sum is conserved
     to the integration tolerance, and entropy is produced throughout."""
     junction = two_phase_closed()
-    mesh = pj.Mesh.auto(junction)
+    mesh = pj.Mesh.from_nodes(junction, np.linspace(0.0, 2 * L, 41))  # conservation is discrete
     times = np.logspace(-10, 0, 6)
     sol = pj.solve_transient(junction, times, initial="uniform", rtol=1e-8, mesh=mesh)
     system, _, _ = transient.prepare(junction, mesh, initial="uniform")
@@ -438,7 +438,7 @@ def test_isothermal_limit():
         )
 
     plain, coupled = cell(False), cell(True)
-    mesh = pj.Mesh.auto(plain)
+    mesh = pj.Mesh.from_nodes(plain, np.linspace(0.0, 200e-9, 41))
     a = pj.solve_steady_state(plain, mesh=mesh)
     b = pj.solve_steady_state(coupled, mesh=mesh)
     np.testing.assert_allclose(b.phi, a.phi, rtol=0, atol=1e-15)
@@ -512,3 +512,63 @@ def test_bad_thermal_input():
         )
     with pytest.raises(ValueError, match="conducts no heat"):
         pj.solve_steady_state(neutral(conductivity=0.0))
+
+
+def test_reaction_heat_of_frenkel_recombination():
+    """Li interstitials and vacancies, ten times over their Frenkel equilibrium, recombine
+    (MassAction) in a closed, adiabatic, uniform film: each pair releases its enthalpy
+    h_i + h_v = μ°_i + μ°_v + T0(s_i + s_v), so C ΔT = −(h_i + h_v) Δc."""
+    mu0, entropy, capacity = 0.3, 1e-4, 2e6
+    carriers = {
+        s: pj.Carrier(mu0, 1e28, diffusivity=1e-12, entropy=entropy) for s in ("Li_i^•", "V_Li'")
+    }
+    phase = pj.Phase(
+        "m",
+        eps_r=20.0,
+        thickness=L,
+        carriers=carriers,
+        reactions=(pj.MassAction("Li_i^• + V_Li' = 0", 1e-22),),  # k_f (m³/s)
+        thermal=pj.ThermalTransport(1.0, capacity),
+    )
+    junction = pj.Junction(
+        [phase],
+        pj.Closed({"Li_i^•": 1e24 * L, "V_Li'": 1e24 * L}),
+        left=pj.Symmetry(),
+        right=pj.Symmetry(),
+        temperature=T,
+        thermal_left=pj.HeatFlux(0.0),
+        thermal_right=pj.HeatFlux(0.0),
+    )
+    sol = pj.solve_transient(
+        junction, np.logspace(-9, 0, 4), mesh=uniform_mesh(junction, 11), rtol=1e-8
+    )
+    c = np.asarray(sol.concentration_of("Li_i^•"))[:, 5]
+    rise = np.asarray(sol.temperature)[:, 5] - T
+    assert c[-1] < 0.2e24  # most pairs recombined
+    pair_enthalpy = (2 * mu0 + 2 * T * entropy) * E  # J
+    released = -pair_enthalpy * (c - 1e24)  # J/m³
+    np.testing.assert_allclose(rise * capacity, released, rtol=1e-6, atol=1e-9 * released.max())
+    # the end state is the Frenkel equilibrium at the final temperature
+    kt = KBEV * rise[-1] + KBEV * T
+    k_final = 1e56 * np.exp(-2 * (mu0 - entropy * rise[-1]) / kt)
+    assert abs(c[-1] ** 2 / k_final - 1) < 1e-4
+
+
+def test_heat_flux_boundary_sets_the_gradient():
+    """A heat flux q into the left end, the right end held at T0, no particle flux: T is linear
+    with T(0) − T(L) = qL/κ, and the measured heat flux is q everywhere."""
+    phase = neutral().phases[0]
+    junction = pj.Junction(
+        [phase],
+        pj.Closed({"X": 1e25 * L}),
+        left=pj.Electrode(0.0),
+        right=pj.Electrode(0.0),
+        species=[X],
+        temperature=T,
+        thermal_left=pj.HeatFlux(2e8),
+        thermal_right=pj.FixedTemperature(T),
+    )
+    sol = pj.solve_steady_state(junction, mesh=uniform_mesh(junction, 21))
+    temperature = np.asarray(sol.temperature[0])
+    np.testing.assert_allclose(temperature[0] - T, 2e8 * L / 1.0, rtol=1e-10)
+    np.testing.assert_allclose(sol.heat_flux[0], 2e8, rtol=1e-10)
