@@ -1,38 +1,32 @@
-"""Every notebook in notebooks/ executes top to bottom. The executed copy is kept in
-build/notebooks/, where the documentation build (mkdocs_hooks.py) takes it from."""
+"""The tutorial notebooks are well formed: valid nbformat 4, every code cell parses, no stored
+outputs (the documentation build executes them, in strict mode, and renders what it ran), and
+every notebook is on the site's navigation.
 
+Executing them is the documentation build's job (`mkdocs build --strict`, run by CI after the
+suite; mkdocs-jupyter with `execute: true` and `allow_errors: false`): six notebooks take about
+six minutes of compilation, a third of the unit suite's time."""
+
+import ast
 import pathlib
 
 import nbformat
 import pytest
-from nbclient import NotebookClient
 
 ROOT = pathlib.Path(__file__).parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
-EXECUTED = ROOT / "build" / "notebooks"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_notebook_executes(path, tmp_path):
+def test_notebook_is_well_formed(path):
     notebook = nbformat.read(path, as_version=4)
-    client = NotebookClient(
-        notebook,
-        timeout=600,
-        kernel_name="python3",
-        resources={"metadata": {"path": str(tmp_path)}},
-    )
-    client.execute()
-    errors = [
-        o
-        for cell in notebook.cells
-        if cell.cell_type == "code"
-        for o in cell.get("outputs", [])
-        if o.get("output_type") == "error"
-    ]
-    assert not errors
-    EXECUTED.mkdir(parents=True, exist_ok=True)
-    nbformat.write(notebook, EXECUTED / path.name)
+    nbformat.validate(notebook)
+    code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    assert code, f"{path.name} has no code"
+    for cell in code:
+        ast.parse(cell.source)
+        assert not cell.get("outputs"), f"{path.name}: clear the outputs (the docs build runs it)"
+    assert f"notebooks/{path.name}" in (ROOT / "mkdocs.yml").read_text()
 
 
 def test_there_are_notebooks():
-    assert NOTEBOOKS, "notebooks/ should hold the tutorial notebooks"
+    assert len(NOTEBOOKS) >= 6, "notebooks/ should hold the tutorial notebooks"
