@@ -98,3 +98,15 @@ def n_type(thickness, doping, diffusivity, sites=2.8e25, eps_r=11.7, name="n"):
         thickness=thickness,
         background_charge=doping,
     )
+
+
+def background_ion_phase(thickness=200e-9, thermal=None, name="el"):
+    """Li⁺ interstitials (D = 1e-12 m²/s) against a fixed background of −1e25 e m⁻³."""
+    return pj.Phase(
+        name,
+        eps_r=20.0,
+        thickness=thickness,
+        carriers={"Li_i^•": pj.Carrier(0.0, 1e28, diffusivity=1e-12)},
+        background_charge=-1e25,
+        thermal=thermal,
+    )

@@ -6,7 +6,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from helpers import KB, SPECIES, E, T, binary
+from helpers import KB, SPECIES, E, T, background_ion_phase, binary
 
 import pnpjax as pj
 from pnpjax._dynamics import residual, transient
@@ -108,13 +108,8 @@ def test_ionic_thermopower():
     """A single ion against a fixed background in a temperature gradient (blocking ends): the
     neutral bulk holds c fixed, so zero flux needs the field e∇φ = −Q*∇T/T, i.e.
     Δφ = −(Q*/e) ln(T2/T1) between two bulk points (the initial ionic Seebeck effect)."""
-    phase = pj.Phase(
-        "el",
-        eps_r=20.0,
-        thickness=200e-9,
-        carriers={"Li_i^•": pj.Carrier(0.0, 1e28, diffusivity=1e-12)},
-        background_charge=-1e25,
-        thermal=pj.ThermalTransport(2.0, 2e6, heat_of_transport={"Li_i^•": 0.2}),
+    phase = background_ion_phase(
+        thermal=pj.ThermalTransport(2.0, 2e6, heat_of_transport={"Li_i^•": 0.2})
     )
     junction = pj.Junction(
         [phase],
@@ -479,37 +474,24 @@ def test_bad_thermal_input():
         pj.Convective(0.0, 300.0)
     with pytest.raises(ValueError, match="activation_energy"):
         pj.Carrier(0.0, 1e28, activation_energy=-0.1)
+
+    def film(phase, **thermal):
+        return pj.Junction(
+            [phase],
+            pj.Closed({"X": 1e25 * L}),
+            left=pj.Electrode(0.0),
+            right=pj.Electrode(0.0),
+            species=[X],
+            **thermal,
+        )
+
     plain = pj.Phase("m", eps_r=10.0, thickness=L, carriers=carrier)
     with pytest.raises(ValueError, match="no heat transport coefficients"):
-        pj.Junction(
-            [plain],
-            pj.Closed({"X": 1e25 * L}),
-            left=pj.Electrode(0.0),
-            right=pj.Electrode(0.0),
-            species=[X],
-            thermal_left=pj.FixedTemperature(300.0),
-        )
+        film(plain, thermal_left=pj.FixedTemperature(300.0))
     with pytest.raises(TypeError, match="thermal_right"):
-        pj.Junction(
-            [plain],
-            pj.Closed({"X": 1e25 * L}),
-            left=pj.Electrode(0.0),
-            right=pj.Electrode(0.0),
-            species=[X],
-            thermal_left=pj.FixedTemperature(300.0),
-            thermal_right=300.0,
-        )
+        film(plain, thermal_left=pj.FixedTemperature(300.0), thermal_right=300.0)
     with pytest.raises(ValueError, match="needs an end held at a temperature"):
-        pj.solve_steady_state(
-            pj.Junction(
-                neutral().phases,
-                pj.Closed({"X": 1e25 * L}),
-                left=pj.Electrode(0.0),
-                right=pj.Electrode(0.0),
-                species=[X],
-                thermal_left=pj.HeatFlux(1.0),
-            )
-        )
+        pj.solve_steady_state(film(neutral().phases[0], thermal_left=pj.HeatFlux(1.0)))
     with pytest.raises(ValueError, match="conducts no heat"):
         pj.solve_steady_state(neutral(conductivity=0.0))
 

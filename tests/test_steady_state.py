@@ -5,7 +5,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 import scipy.optimize
-from helpers import n_type, single_ion_cell
+from helpers import background_ion_phase, n_type, single_ion_cell
 
 import pnpjax as pj
 
@@ -277,15 +277,8 @@ def test_a_closed_ion_against_a_background_between_blocking_electrodes():
     the singular direction of the Jacobian (adding ions) leaves the neutral bulk's amount alone
     and shifts only its potential, so the conservation law's pivot must sit where φ is pinned
     (an electrode node). At a bulk pivot the bordered solve's block part was singular: NaN."""
-    phase = pj.Phase(
-        "el",
-        eps_r=20.0,
-        thickness=200e-9,
-        carriers={"Li_i^•": pj.Carrier(0.0, 1e28, diffusivity=1e-12)},
-        background_charge=-1e25,
-    )
     cell = pj.Junction(
-        [phase],
+        [background_ion_phase()],
         pj.Closed({"Li_i^•": 1e25 * 200e-9}),
         left=pj.Electrode(0.0),
         right=pj.Electrode(0.0),
