@@ -780,13 +780,6 @@ def differential_mask(system: TransportSystem) -> np.ndarray:
     return mask.reshape(-1)
 
 
-def channel_mask(system: TransportSystem) -> np.ndarray:
-    """`[n·B]` bool: the channel slots (amounts) of every node, present or not."""
-    mask = np.zeros((system.n_nodes, system.block), bool)
-    mask[:, 1 : 1 + system.channels.count] = True
-    return mask.reshape(-1)
-
-
 def terminal_current(system: TransportSystem, t, y, flows=None):
     """Total current (scaled) through the device, uniform in x: with both ends at fixed
     potential $I = [\\sum_e (\\sum_i z_iJ_{ie})/C_e - \\tfrac{d}{dt}(u_N - u_0)]/\\sum_e C_e^{-1}$;
