@@ -8,6 +8,7 @@ once) unless stated.
 
 import json
 import pathlib
+import sys
 
 import jax
 import numpy as np
@@ -587,68 +588,20 @@ def blocking_impedance():
     }
 
 
-def _heat_film(kappa, hot, cold, heat_of_transport=0.1, nodes=41):
-    """Neutral X (closed) between blocking electrodes, ends at `hot` and `cold` (None:
-    adiabatic), on a uniform mesh of 100 nm."""
-    x = pj.Species("X", charge=0)
-    phase = pj.Phase(
-        "m",
-        eps_r=10.0,
-        thickness=100e-9,
-        carriers={"X": pj.Carrier(0.0, 1e28, diffusivity=1e-12)},
-        thermal=pj.ThermalTransport(kappa, 2e6, heat_of_transport={"X": heat_of_transport}),
-    )
-    junction = pj.Junction(
-        [phase],
-        pj.Closed({"X": 1e25 * 100e-9}),
-        left=pj.Electrode(0.0),
-        right=pj.Electrode(0.0),
-        species=[x],
-        temperature=T,
-        thermal_left=pj.FixedTemperature(hot),
-        thermal_right=pj.HeatFlux(0.0) if cold is None else pj.FixedTemperature(cold),
-    )
-    return junction, pj.Mesh.from_nodes(junction, np.linspace(0.0, 100e-9, nodes))
-
-
-def _ohmic_conductor(second_entropy=None, nodes=51):
-    """Li⁺ against a frozen background between ohmic contacts held at T (one phase, or two that
-    differ in the ion's entropy), 100 nm."""
-
-    def phase(name, entropy, thickness):
-        carriers = {"Li_i^•": pj.Carrier(0.0, 1e28, diffusivity=1e-10, entropy=entropy)}
-        return pj.Phase(
-            name,
-            eps_r=20.0,
-            thickness=thickness,
-            carriers=carriers,
-            background_charge=-1e25,
-            thermal=pj.ThermalTransport(1e-3, 2e6),
-        )
-
-    phases = (
-        [phase("a", 0.0, 100e-9)]
-        if second_entropy is None
-        else [phase("a", 0.0, 50e-9), phase("b", second_entropy, 50e-9)]
-    )
-    junction = pj.Junction(
-        phases,
-        pj.ReferenceBulk("a", {"Li_i^•": 1e25}),
-        left=pj.Ohmic(),
-        right=pj.Ohmic(),
-        temperature=T,
-        thermal_left=pj.FixedTemperature(T),
-        thermal_right=pj.FixedTemperature(T),
-    )
-    return junction, pj.Mesh.from_nodes(junction, np.linspace(0.0, 100e-9, nodes))
+def _uniform(junction, nodes):
+    return pj.Mesh.from_nodes(junction, np.linspace(0.0, 100e-9, nodes))
 
 
 def heat_transport():
-    """Item 14 and the heat balance: Soret, Dufour, thermopower, Joule and Peltier heat."""
+    """Item 14 and the heat balance (Soret, Dufour, Joule and Peltier heat) on the unit tests'
+    cells (`tests/helpers.py`)."""
+    sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "tests"))
+    from helpers import neutral, ohmic_conductor
+
     kbev = KB / E
     out = {}
-    junction, mesh = _heat_film(1.0, 320.0, 280.0)
-    sol = pj.solve_steady_state(junction, mesh=mesh)
+    junction = neutral()
+    sol = pj.solve_steady_state(junction, mesh=_uniform(junction, 41))
     temperature = np.asarray(sol.temperature[0])
     c = np.asarray(sol.concentration[0, 0])
     expected = np.exp(0.1 / (kbev * temperature))
@@ -656,14 +609,15 @@ def heat_transport():
     out["Soret: c ∝ exp(Q*/k_BT), i.e. ∇ln c = −S_T∇T, every node (rel)"] = float(
         np.max(np.abs(c / expected - 1))
     )
-    junction, mesh = _heat_film(0.0, 330.0, None)
-    sol = pj.solve_transient(junction, np.logspace(-9, -3, 7), mesh=mesh)
+    junction = neutral(conductivity=0.0, hot=330.0, cold=None)
+    sol = pj.solve_transient(junction, np.logspace(-9, -3, 7), mesh=_uniform(junction, 41))
     heat = 2e6 * (np.asarray(sol.temperature)[:, 1:] - T)
     carried = 0.1 * E * (np.asarray(sol.concentration[:, 0])[:, 1:] - 1e25)
     out["Dufour, κ = 0: C(T − T0) = Q*(c − c0), every node and time (max abs / max)"] = float(
         np.max(np.abs(heat - carried)) / np.max(np.abs(heat))
     )
-    junction, mesh = _ohmic_conductor()
+    junction = ohmic_conductor()
+    mesh = _uniform(junction, 51)
     voltage, length = 0.05, 100e-9
     sol = pj.solve_steady_state(junction, voltage=voltage, mesh=mesh)
     xs = np.asarray(sol.x)
@@ -672,7 +626,8 @@ def heat_transport():
     out["Joule: T − T0 = IE x(L − x)/2κ (max abs / max)"] = float(
         np.max(np.abs(np.asarray(sol.temperature[0]) - T - rise)) / rise.max()
     )
-    junction, mesh = _ohmic_conductor(3e-4)
+    junction = ohmic_conductor(3e-4)
+    mesh = _uniform(junction, 51)
     jumps = []
     for v in (voltage, -voltage):
         sol = pj.solve_steady_state(junction, voltage=v, mesh=mesh)
@@ -700,7 +655,6 @@ DYNAMICS = (
 
 
 def main():
-    import sys
 
     rows = []
     only = sys.argv[sys.argv.index("--only") + 1] if "--only" in sys.argv else None

@@ -110,3 +110,68 @@ def background_ion_phase(thickness=200e-9, thermal=None, name="el"):
         background_charge=-1e25,
         thermal=thermal,
     )
+
+
+# heat transport cells shared by the tests and benchmarks/validation.py
+
+X = pj.Species("X", charge=0)
+L = 100e-9
+
+
+def closed_film(phase, **thermal):
+    """`phase` holding 1e25 m⁻³ of the neutral species X (closed) between blocking electrodes,
+    with the thermal ends given as keywords."""
+    return pj.Junction(
+        [phase],
+        pj.Closed({"X": 1e25 * L}),
+        left=pj.Electrode(0.0),
+        right=pj.Electrode(0.0),
+        species=[X],
+        temperature=T,
+        **thermal,
+    )
+
+
+def neutral(heat_of_transport=0.1, conductivity=1.0, hot=320.0, cold=280.0):
+    """A neutral mobile species X (closed) between blocking electrodes, the ends held at `hot`
+    and `cold` (`cold=None`: an adiabatic right end)."""
+    phase = pj.Phase(
+        "m",
+        eps_r=10.0,
+        thickness=L,
+        carriers={"X": pj.Carrier(0.0, 1e28, diffusivity=1e-12)},
+        thermal=pj.ThermalTransport(conductivity, 2e6, heat_of_transport={"X": heat_of_transport}),
+    )
+    right = pj.HeatFlux(0.0) if cold is None else pj.FixedTemperature(cold)
+    return closed_film(phase, thermal_left=pj.FixedTemperature(hot), thermal_right=right)
+
+
+def ohmic_conductor(second_entropy=None, conductivity=1e-3, heat_of_transport=0.0):
+    """A Li⁺ conductor (frozen anion background) between ohmic contacts held at T0, in one
+    phase or, with `second_entropy` (eV/K), two whose carriers differ only in s°."""
+
+    def phase(name, entropy, thickness):
+        return pj.Phase(
+            name,
+            eps_r=20.0,
+            thickness=thickness,
+            carriers={"Li_i^•": pj.Carrier(0.0, 1e28, diffusivity=1e-10, entropy=entropy)},
+            background_charge=-1e25,
+            thermal=pj.ThermalTransport(
+                conductivity, 2e6, heat_of_transport={"Li_i^•": heat_of_transport}
+            ),
+        )
+
+    if second_entropy is None:
+        phases = [phase("a", 0.0, L)]
+    else:
+        phases = [phase("a", 0.0, L / 2), phase("b", second_entropy, L / 2)]
+    return pj.Junction(
+        phases,
+        pj.ReferenceBulk("a", {"Li_i^•": 1e25}),
+        left=pj.Ohmic(),
+        right=pj.Ohmic(),
+        temperature=T,
+        thermal_left=pj.FixedTemperature(T),
+        thermal_right=pj.FixedTemperature(T),
+    )

@@ -6,37 +6,24 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from helpers import KB, SPECIES, E, T, background_ion_phase, binary
+from helpers import (
+    KB,
+    SPECIES,
+    E,
+    L,
+    T,
+    X,
+    background_ion_phase,
+    binary,
+    closed_film,
+    neutral,
+    ohmic_conductor,
+)
 
 import pnpjax as pj
 from pnpjax._dynamics import residual, transient
 
 KBEV = KB / E
-X = pj.Species("X", charge=0)
-L = 100e-9
-
-
-def neutral(heat_of_transport=0.1, conductivity=1.0, hot=320.0, cold=280.0):
-    """A neutral mobile species X (closed) between blocking electrodes, the ends held at `hot`
-    and `cold` (`cold=None`: an adiabatic right end)."""
-    phase = pj.Phase(
-        "m",
-        eps_r=10.0,
-        thickness=L,
-        carriers={"X": pj.Carrier(0.0, 1e28, diffusivity=1e-12)},
-        thermal=pj.ThermalTransport(conductivity, 2e6, heat_of_transport={"X": heat_of_transport}),
-    )
-    right = pj.HeatFlux(0.0) if cold is None else pj.FixedTemperature(cold)
-    return pj.Junction(
-        [phase],
-        pj.Closed({"X": 1e25 * L}),
-        left=pj.Electrode(0.0),
-        right=pj.Electrode(0.0),
-        species=[X],
-        temperature=T,
-        thermal_left=pj.FixedTemperature(hot),
-        thermal_right=right,
-    )
 
 
 def uniform_mesh(junction, nodes=41, length=L):
@@ -155,37 +142,6 @@ def test_dufour_effect_temperature_follows_concentration():
     expected = 0.1 * E * flux[inner]
     np.testing.assert_allclose(
         sol.heat_flux[3][inner], expected, atol=1e-2 * np.abs(expected).max()
-    )
-
-
-def ohmic_conductor(second_entropy=None, conductivity=1e-3, heat_of_transport=0.0):
-    """A Li⁺ conductor (frozen anion background) between ohmic contacts held at T0, in one
-    phase or, with `second_entropy` (eV/K), two whose carriers differ only in s°."""
-
-    def phase(name, entropy, thickness):
-        return pj.Phase(
-            name,
-            eps_r=20.0,
-            thickness=thickness,
-            carriers={"Li_i^•": pj.Carrier(0.0, 1e28, diffusivity=1e-10, entropy=entropy)},
-            background_charge=-1e25,
-            thermal=pj.ThermalTransport(
-                conductivity, 2e6, heat_of_transport={"Li_i^•": heat_of_transport}
-            ),
-        )
-
-    if second_entropy is None:
-        phases = [phase("a", 0.0, L)]
-    else:
-        phases = [phase("a", 0.0, L / 2), phase("b", second_entropy, L / 2)]
-    return pj.Junction(
-        phases,
-        pj.ReferenceBulk("a", {"Li_i^•": 1e25}),
-        left=pj.Ohmic(),
-        right=pj.Ohmic(),
-        temperature=T,
-        thermal_left=pj.FixedTemperature(T),
-        thermal_right=pj.FixedTemperature(T),
     )
 
 
@@ -475,23 +431,13 @@ def test_bad_thermal_input():
     with pytest.raises(ValueError, match="activation_energy"):
         pj.Carrier(0.0, 1e28, activation_energy=-0.1)
 
-    def film(phase, **thermal):
-        return pj.Junction(
-            [phase],
-            pj.Closed({"X": 1e25 * L}),
-            left=pj.Electrode(0.0),
-            right=pj.Electrode(0.0),
-            species=[X],
-            **thermal,
-        )
-
     plain = pj.Phase("m", eps_r=10.0, thickness=L, carriers=carrier)
     with pytest.raises(ValueError, match="no heat transport coefficients"):
-        film(plain, thermal_left=pj.FixedTemperature(300.0))
+        closed_film(plain, thermal_left=pj.FixedTemperature(300.0))
     with pytest.raises(TypeError, match="thermal_right"):
-        film(plain, thermal_left=pj.FixedTemperature(300.0), thermal_right=300.0)
+        closed_film(plain, thermal_left=pj.FixedTemperature(300.0), thermal_right=300.0)
     with pytest.raises(ValueError, match="needs an end held at a temperature"):
-        pj.solve_steady_state(film(neutral().phases[0], thermal_left=pj.HeatFlux(1.0)))
+        pj.solve_steady_state(closed_film(neutral().phases[0], thermal_left=pj.HeatFlux(1.0)))
     with pytest.raises(ValueError, match="conducts no heat"):
         pj.solve_steady_state(neutral(conductivity=0.0))
 
