@@ -78,16 +78,18 @@ def _log_weight(system: TransportSystem, side: int, theta=None):
 
     At θ = T/T_0 ≠ 1, $\\mu^\\circ(T)/k_BT = (\\mu^\\circ_0 + T_0s^\\circ)/k_BT - s^\\circ/k_B$
     and the segregation energy ΔG counts at the local k_BT."""
-    problem = system.problem
     phases = _phase_rows(system, side)
-    shift = problem.shift_left if side == 0 else problem.shift_right
+    shift = system.problem.shift_left if side == 0 else system.problem.shift_right
+    return _weight(system, phases, shift, None if theta is None else theta[:, None])
+
+
+def _weight(system: TransportSystem, phases, shift, theta):
+    """ln N − μ°(T)/kT − ΔG/kT of the half boxes of `phases` (θ broadcast against them)."""
+    problem = system.problem
     if theta is None:
         return problem.ln_density[phases] - problem.energy[phases] - shift
     entropy = system.heat.entropy[phases]
-    inverse = 1.0 / theta[:, None]
-    return (
-        problem.ln_density[phases] - (problem.energy[phases] + entropy + shift) * inverse + entropy
-    )
+    return problem.ln_density[phases] - (problem.energy[phases] + entropy + shift) / theta + entropy
 
 
 def _local_kT(system: TransportSystem, theta):
@@ -195,10 +197,7 @@ def _log_weight_at(system: TransportSystem, side: int, j: int, theta_j=None):
     problem = system.problem
     p = int(max((problem.left_phase if side == 0 else problem.right_phase)[j], 0))
     shift = (problem.shift_left if side == 0 else problem.shift_right)[j]
-    if theta_j is None:
-        return problem.ln_density[p] - problem.energy[p] - shift
-    entropy = system.heat.entropy[p]
-    return problem.ln_density[p] - (problem.energy[p] + entropy + shift) / theta_j + entropy
+    return _weight(system, p, shift, theta_j)
 
 
 def _split_share(system: TransportSystem, j: int, n_k, c_left_j, c_right_j, theta_j=None):
