@@ -12,9 +12,9 @@ this process:
   normalised channel amounts of every node plus the displacement $F_e = C_e(u_e - u_{e+1})$ of
   every cell, with $\\dot F_e = -\\sum_i z_iJ_{ie}$ (the total current is zero between insulating
   ends); φ follows from the $F_e$ up to a constant, which no flux sees. Its right-hand side is
-  built from pnpjax's own discrete fluxes (`pnpjax._dynamics.residual`), jitted with JAX and
-  called from SciPy with NumPy arrays; SciPy gets the banded sparsity pattern (`jac_sparsity`)
-  and the same rtol and atol. Both must end on the same profile, which must be the equilibrium of
+  built from pnpjax's own discrete fluxes (`pnpjax._discretise.transport_residual`), jitted
+  with JAX and called from SciPy with NumPy arrays; SciPy gets the banded sparsity pattern
+  (`jac_sparsity`) and the same rtol and atol. Both must end on the same profile, which must be the equilibrium of
   the closed junction (`pnpjax.Closed` with the initial amounts);
 - **IV curve**: a 30-point `pnpjax.iv_curve` of a silicon pn diode (ohmic contacts,
   Shockley–Read–Hall recombination) against 30 `pnpjax.solve_steady_state` calls, each from
@@ -51,8 +51,9 @@ from _common import (  # noqa: E402
 )
 
 import pnpjax as pj  # noqa: E402
-from pnpjax._dynamics import residual, transient  # noqa: E402
-from pnpjax._dynamics.results import make_solution  # noqa: E402
+from pnpjax._discretise import transport_residual as residual
+from pnpjax._results.transport import make_solution  # noqa: E402
+from pnpjax._solvers import transient  # noqa: E402
 
 TARGET_RELAXATION_S = 10.0  # issue 4: relaxation of a 500-node junction in <= 10 s (2-core CPU)
 RTOL, ATOL = 1e-6, 1e-10  # solve_transient's defaults, given to SciPy too

@@ -30,7 +30,7 @@ from ._model.thermal import OnsagerMatrix as OnsagerMatrix
 from ._model.thermal import ThermalTransport as ThermalTransport
 from ._model.thermal import energy_representation as energy_representation
 from ._model.thermal import onsager_matrix as onsager_matrix
-from ._results import EquilibriumSolution as EquilibriumSolution
+from ._results.equilibrium import EquilibriumSolution as EquilibriumSolution
 from ._solvers.capacitance import differential_capacitance as differential_capacitance
 from ._solvers.equilibrium import solve_equilibrium as solve_equilibrium
 from ._solvers.newton import Newton as Newton
@@ -50,22 +50,22 @@ from ._thermo.fermi_dirac import fermi_dirac_half as fermi_dirac_half
 from ._thermo.reaction import Reaction as Reaction
 from ._thermo.segregation import Segregation as Segregation
 
-from ._dynamics.impedance import ImpedanceSpectrum as ImpedanceSpectrum
-from ._dynamics.impedance import impedance as impedance
-from ._dynamics.kinetics import ButlerVolmer as ButlerVolmer
-from ._dynamics.kinetics import MassAction as MassAction
-from ._dynamics.kinetics import Radiative as Radiative
-from ._dynamics.kinetics import ShockleyReadHall as ShockleyReadHall
-from ._dynamics.results import TransportSolution as TransportSolution
-from ._dynamics.steady import iv_curve as iv_curve
-from ._dynamics.steady import solve_steady_state as solve_steady_state
-from ._dynamics.transient import solve_transient as solve_transient
-from ._dynamics.waveforms import Constant as Constant
-from ._dynamics.waveforms import Custom as Custom
-from ._dynamics.waveforms import CyclicSweep as CyclicSweep
-from ._dynamics.waveforms import LinearSweep as LinearSweep
-from ._dynamics.waveforms import Sinusoid as Sinusoid
-from ._dynamics.waveforms import Step as Step
+from ._solvers.impedance import ImpedanceSpectrum as ImpedanceSpectrum
+from ._solvers.impedance import impedance as impedance
+from ._model.kinetics import ButlerVolmer as ButlerVolmer
+from ._model.kinetics import MassAction as MassAction
+from ._model.kinetics import Radiative as Radiative
+from ._model.kinetics import ShockleyReadHall as ShockleyReadHall
+from ._results.transport import TransportSolution as TransportSolution
+from ._solvers.steady import iv_curve as iv_curve
+from ._solvers.steady import solve_steady_state as solve_steady_state
+from ._solvers.transient import solve_transient as solve_transient
+from ._model.waveforms import Constant as Constant
+from ._model.waveforms import Custom as Custom
+from ._model.waveforms import CyclicSweep as CyclicSweep
+from ._model.waveforms import LinearSweep as LinearSweep
+from ._model.waveforms import Sinusoid as Sinusoid
+from ._model.waveforms import Step as Step
 
 from ._analysis.capacitance_voltage import CapacitanceVoltage as CapacitanceVoltage
 from ._analysis.capacitance_voltage import capacitance_voltage as capacitance_voltage

@@ -21,7 +21,8 @@ from helpers import (
 )
 
 import pnpjax as pj
-from pnpjax._dynamics import residual, transient
+from pnpjax._discretise import transport_residual as residual
+from pnpjax._solvers import transient
 
 KBEV = KB / E
 

@@ -81,8 +81,8 @@ def test_shockley_diode_law_and_uniform_current(diode):
     np.testing.assert_allclose(curve.current, shockley, rtol=0.02)
     np.testing.assert_allclose(curve.voltage, volts, atol=1e-12)
     # the total current is uniform in x: particle current of every cell
-    from pnpjax._dynamics import residual
-    from pnpjax._dynamics.transient import prepare
+    from pnpjax._discretise import transport_residual as residual
+    from pnpjax._solvers.transient import prepare
 
     system, _, _ = prepare(junction, mesh, voltage=0.0)
     staged = jax.tree_util.tree_map(lambda a: a, system)

@@ -7,7 +7,7 @@ import pytest
 from helpers import EPS0, KT, SPECIES, E, T, binary, blocking_cell, debye
 
 import pnpjax as pj
-from pnpjax._dynamics.residual import bernoulli
+from pnpjax._discretise.transport_residual import bernoulli
 
 
 def test_bernoulli_is_safe_and_exact():

@@ -6,7 +6,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from pnpjax._dynamics.waveforms import (
+from pnpjax._model.waveforms import (
     AbstractWaveform,
     Constant,
     Custom,

@@ -8,12 +8,12 @@ import numpy as np
 from jaxtyping import Array, Float, Int
 
 from .._custom_types import concrete
-from .._dynamics.impedance import _impedance, check_impedance_input
-from .._dynamics.steady import continuation_stages
 from .._mesh import Mesh
 from .._model.junction import Junction
 from .._solvers.capacitance import differential_capacitance, electrode_potential
+from .._solvers.impedance import _impedance, check_impedance_input
 from .._solvers.newton import Newton
+from .._solvers.steady import continuation_stages
 
 
 class CapacitanceVoltage(eqx.Module):

@@ -12,11 +12,11 @@ from jaxtyping import Array, ArrayLike, Float
 
 from .._constants import BOLTZMANN, BOLTZMANN_EV, ELEMENTARY_CHARGE, VACUUM_PERMITTIVITY
 from .._custom_types import concrete
-from .._dynamics.results import TransportSolution
-from .._dynamics.system import diffusivity_table
+from .._discretise.transport import diffusivity_table
 from .._model.junction import Electrode, Junction
 from .._model.layout import Layout, build_layout
-from .._results import EquilibriumSolution
+from .._results.equilibrium import EquilibriumSolution
+from .._results.transport import TransportSolution
 
 _SERIES_BELOW = 1e-2
 """Below this |ln a − ln b| the logarithmic mean switches to its series, whose truncation error

@@ -4,8 +4,8 @@
 import functools
 
 from .. import materials
-from .._dynamics.kinetics import ButlerVolmer, MassAction, Radiative, ShockleyReadHall
 from .._model.junction import Bulk, Electrode, Interface, Junction, Ohmic, Symmetry
+from .._model.kinetics import ButlerVolmer, MassAction, Radiative, ShockleyReadHall
 from .._model.phase import Carrier, Phase
 from .._model.species import Species
 from .._model.state import Closed, ReferenceBulk, Reservoir

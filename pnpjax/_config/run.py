@@ -12,8 +12,8 @@ import tomllib
 
 import numpy as np
 
-from .._dynamics.waveforms import CyclicSweep, LinearSweep, Sinusoid, Step
 from .._mesh import Mesh
+from .._model.waveforms import CyclicSweep, LinearSweep, Sinusoid, Step
 from .._solvers.newton import Newton
 from .._sweep import space as spaces
 from .._sweep import tasks

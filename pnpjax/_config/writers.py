@@ -2,11 +2,11 @@
 
 import numpy as np
 
-from .._dynamics.impedance import impedance
-from .._dynamics.steady import iv_curve, solve_steady_state
-from .._dynamics.transient import solve_transient
-from .._results import write_csv
+from .._results.equilibrium import write_csv
 from .._solvers.equilibrium import solve_equilibrium
+from .._solvers.impedance import impedance
+from .._solvers.steady import iv_curve, solve_steady_state
+from .._solvers.transient import solve_transient
 from .._sweep import tasks
 from .._sweep.run import sweep
 

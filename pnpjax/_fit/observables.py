@@ -19,10 +19,10 @@ import numpy as np
 from jaxtyping import Array, Float
 
 from .._analysis.capacitance_voltage import capacitance_voltage
-from .._dynamics.impedance import impedance
-from .._dynamics.steady import solve_steady_state
-from .._dynamics.transient import solve_transient
 from .._solvers.equilibrium import solve_equilibrium
+from .._solvers.impedance import impedance
+from .._solvers.steady import solve_steady_state
+from .._solvers.transient import solve_transient
 from .blur import gaussian_blur
 
 PROFILE_QUANTITIES = ("concentration", "site_fraction", "potential", "charge_density")

@@ -60,7 +60,7 @@ class Interface(eqx.Module):
 
 
 def _kinetics_tuple(kinetics, what: str) -> tuple:
-    from .._dynamics.kinetics import ButlerVolmer
+    from .kinetics import ButlerVolmer
 
     if isinstance(kinetics, ButlerVolmer):
         kinetics = (kinetics,)
@@ -477,7 +477,7 @@ def _check_nonideal(junction: Junction):
 
 def _check_kinetics(junction: Junction):
     """Rate laws must name mobile carriers where they act."""
-    from .._dynamics.kinetics import resolve_species
+    from .kinetics import resolve_species
 
     names = tuple(s.name for s in junction.species)
     kinds = tuple(s.kind for s in junction.species)

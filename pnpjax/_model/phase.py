@@ -220,7 +220,7 @@ def _activity_models(name: str, carriers: dict, activity) -> tuple[AbstractActiv
 
 
 def _rate_laws(name: str, carriers: dict, reactions) -> tuple:
-    from .._dynamics.kinetics import AbstractRate
+    from .kinetics import AbstractRate
 
     if isinstance(reactions, AbstractRate):
         reactions = (reactions,)

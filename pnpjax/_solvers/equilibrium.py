@@ -8,7 +8,7 @@ from .._discretise.poisson import initial_guess, split
 from .._discretise.problem import build_problem
 from .._mesh import Mesh
 from .._model.junction import Junction, Ohmic
-from .._results import EquilibriumSolution, make_solution, richardson
+from .._results.equilibrium import EquilibriumSolution, make_solution, richardson
 from .newton import MAX_STEPS_REACHED, NONFINITE, Newton, implicit_solve
 
 

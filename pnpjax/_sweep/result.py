@@ -3,7 +3,7 @@
 import dataclasses
 import pathlib
 
-from . import storage
+from .._sweep import storage
 from .tasks import Output
 
 

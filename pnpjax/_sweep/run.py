@@ -33,7 +33,7 @@ import numpy as np
 from .._linalg.tridiagonal import cyclic_reduction_on_cpu
 from .._mesh import Mesh
 from .._model.junction import Junction
-from . import storage
+from .._sweep import storage
 from .paths import check_value, resolve, unit_of
 from .result import SweepResult
 from .space import AbstractSpace

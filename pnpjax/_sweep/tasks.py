@@ -334,7 +334,7 @@ class SteadyState(_Biased):
         }
 
     def evaluate(self, junction, mesh, inputs):
-        from .._dynamics.steady import solve_steady_state
+        from .._solvers.steady import solve_steady_state
 
         voltage, current = self._drive(inputs)
         sol = solve_steady_state(
@@ -404,7 +404,7 @@ class IVCurve(AbstractTask):
         return {"voltage": self.voltages}
 
     def evaluate(self, junction, mesh, inputs):
-        from .._dynamics.steady import iv_curve
+        from .._solvers.steady import iv_curve
 
         sol = iv_curve(
             junction,
@@ -503,7 +503,7 @@ class Transient(AbstractTask):
         }
 
     def evaluate(self, junction, mesh, inputs):
-        from .._dynamics.transient import solve_transient
+        from .._solvers.transient import solve_transient
 
         voltage = inputs.get("voltage", self.voltage)
         current = inputs.get("current", self.current)
@@ -596,7 +596,7 @@ class Impedance(_Biased):
         return {"frequency": self.frequencies}
 
     def evaluate(self, junction, mesh, inputs):
-        from .._dynamics.impedance import impedance
+        from .._solvers.impedance import impedance
 
         voltage, current = self._drive(inputs)
         spectrum = impedance(

@@ -33,10 +33,10 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array
 
-from .._discretise.poisson import EXPONENT_CLIP
+from .._model.kinetics import MassAction, Radiative, ShockleyReadHall
 from .._model.thermal import CONVECTIVE, FIXED_TEMPERATURE, HEAT_FLUX
-from .kinetics import MassAction, Radiative, ShockleyReadHall
-from .system import INSULATING, OHMIC, TransportSystem
+from .poisson import EXPONENT_CLIP
+from .transport import INSULATING, OHMIC, TransportSystem
 
 TINY = 1e-300
 

@@ -25,13 +25,13 @@ import numpy as np
 from jaxtyping import Array
 
 from .._constants import BOLTZMANN, BOLTZMANN_EV, ELEMENTARY_CHARGE
-from .._discretise.geometry import dimension
-from .._discretise.poisson import bulk_concentrations
-from .._discretise.problem import Problem
 from .._model.junction import Electrode, Junction, Ohmic
+from .._model.kinetics import ButlerVolmer, resolve_species
 from .._model.thermal import FIXED_TEMPERATURE, HEAT_FLUX, OnsagerMatrix
-from .kinetics import ButlerVolmer, resolve_species
-from .waveforms import AbstractWaveform, as_waveform
+from .._model.waveforms import AbstractWaveform, as_waveform
+from .geometry import dimension
+from .poisson import bulk_concentrations
+from .problem import Problem
 
 INSULATING, ELECTRODE, OHMIC = 0, 1, 2
 

@@ -24,13 +24,13 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .._discretise import transport_residual as residual
+from .._discretise.transport import INSULATING, OHMIC, TransportSystem
 from .._linalg.block_tridiagonal import (
     BlockTridiagonal,
     BorderedBlockTridiagonal,
     block_tridiagonal_from_jvp,
 )
-from . import residual
-from .system import INSULATING, OHMIC, TransportSystem
 
 
 def _damp(step):

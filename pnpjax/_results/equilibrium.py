@@ -7,9 +7,9 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Float, Int
 
-from ._constants import ELEMENTARY_CHARGE, VACUUM_PERMITTIVITY
-from ._discretise.geometry import dimension
-from ._discretise.poisson import (
+from .._constants import ELEMENTARY_CHARGE, VACUUM_PERMITTIVITY
+from .._discretise.geometry import dimension
+from .._discretise.poisson import (
     amount_weights,
     bulk_concentrations,
     charge_density,
@@ -18,8 +18,8 @@ from ._discretise.poisson import (
     full_potentials,
     split,
 )
-from ._discretise.problem import Problem
-from ._solvers.newton import RESULT_MESSAGES
+from .._discretise.problem import Problem
+from .._solvers.newton import RESULT_MESSAGES
 
 
 class EquilibriumSolution(eqx.Module):

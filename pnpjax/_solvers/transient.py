@@ -7,18 +7,24 @@ import jax.numpy as jnp
 import numpy as np
 
 from .._custom_types import concrete
+from .._discretise import transport_residual as residual
 from .._discretise.poisson import bulk_concentrations, concentrations, full_potentials, split
 from .._discretise.problem import build_problem
+from .._discretise.transport import (
+    TransportSystem,
+    build_system,
+    check_drive,
+    check_transport,
+    make_drive,
+)
 from .._mesh import Mesh
 from .._model.junction import Junction
-from .._solvers.equilibrium import _solve_on
-from .._solvers.newton import Newton
-from . import residual
+from .._model.waveforms import jump_ts
+from .._results.transport import TransportSolution, make_solution
+from .equilibrium import _solve_on
 from .esdirk import DAEKvaerno5, NewtonSettings
 from .esdirk import consistent_state as esdirk_consistent_state
-from .results import TransportSolution, make_solution
-from .system import TransportSystem, build_system, check_drive, check_transport, make_drive
-from .waveforms import jump_ts
+from .newton import Newton
 
 INITIAL_STATES = ("equilibrium", "uniform")
 

@@ -42,8 +42,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .._discretise import transport_residual as residual
 from .._linalg.block_tridiagonal import BlockTridiagonal, block_tridiagonal_from_jvp
-from . import residual
 
 _TABLEAU = diffrax.Kvaerno5.tableau
 
@@ -173,7 +173,7 @@ def _implicit_stage(system, t, h_gamma, y0, history, row_scale, start, factor, a
 def consistent_state(system, t, y):
     """Solve the algebraic rows (Poisson, contacts) at time t with the amounts held fixed:
     a consistent point of the DAE. Returns `(y, converged)`."""
-    from . import root
+    from . import transport_newton as root
 
     mask = residual.differential_mask(system)
     v0 = root.to_variables(system, y)

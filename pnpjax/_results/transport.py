@@ -7,10 +7,10 @@ import numpy as np
 from jaxtyping import Array, Float, Int
 
 from .._constants import BOLTZMANN, BOLTZMANN_EV, ELEMENTARY_CHARGE
+from .._discretise import transport_residual as residual
 from .._discretise.geometry import dimension
-from .._results import _profile_entries
-from . import residual
-from .system import TransportSystem
+from .._discretise.transport import TransportSystem
+from .equilibrium import _profile_entries
 
 
 class TransportSolution(eqx.Module):

@@ -7,13 +7,13 @@ import numpy as np
 
 from .._constants import BOLTZMANN_EV
 from .._custom_types import concrete
+from .._discretise.transport import TransportSystem, check_drive, check_transport, make_drive
 from .._mesh import Mesh
 from .._model.junction import Junction
-from . import root
-from .results import TransportSolution, make_solution
-from .system import TransportSystem, check_drive, check_transport, make_drive
+from .._model.waveforms import AbstractWaveform
+from .._results.transport import TransportSolution, make_solution
+from . import transport_newton as root
 from .transient import prepare
-from .waveforms import AbstractWaveform
 
 
 def _check_bias(name, value, caller="solve_steady_state"):
@@ -147,7 +147,7 @@ def check_steady_heat(junction: Junction, caller: str):
 
 
 def _has_right_contact(junction):
-    from .system import INSULATING, _contact_kind
+    from .._discretise.transport import INSULATING, _contact_kind
 
     return _contact_kind(junction.right) != INSULATING
 

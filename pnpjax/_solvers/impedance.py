@@ -32,15 +32,22 @@ import numpy as np
 from jaxtyping import Array, Complex, Float, Int
 
 from .._custom_types import concrete
+from .._discretise import transport_residual as residual
+from .._discretise.transport import (
+    ELECTRODE,
+    INSULATING,
+    _contact_kind,
+    check_drive,
+    check_transport,
+    make_drive,
+)
 from .._linalg.block_tridiagonal import BlockTridiagonal
 from .._mesh import Mesh
 from .._model.junction import Junction
-from .._results import write_csv
-from . import residual
+from .._results.equilibrium import write_csv
+from .._results.transport import TransportSolution, make_solution
 from .esdirk import jacobian_blocks
-from .results import TransportSolution, make_solution
 from .steady import _check_bias, check_steady_heat, continuation_stages, operating_point
-from .system import ELECTRODE, INSULATING, _contact_kind, check_drive, check_transport, make_drive
 
 
 class ImpedanceSpectrum(eqx.Module):
