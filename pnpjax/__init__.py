@@ -10,12 +10,13 @@ _jax.config.update("jax_enable_x64", True)
 
 from . import units as units
 from ._mesh import Mesh as Mesh
-from ._model.junction import Bulk as Bulk
-from ._model.junction import Electrode as Electrode
+from ._model.boundaries import Bulk as Bulk
+from ._model.boundaries import Electrode as Electrode
+from ._model.boundaries import Ohmic as Ohmic
+from ._model.boundaries import Symmetry as Symmetry
 from ._model.junction import Interface as Interface
 from ._model.junction import Junction as Junction
-from ._model.junction import Ohmic as Ohmic
-from ._model.junction import Symmetry as Symmetry
+from ._model.schottky import SchottkyContact as SchottkyContact
 from ._model.phase import Carrier as Carrier
 from ._model.phase import Phase as Phase
 from ._model.species import Species as Species
@@ -34,6 +35,9 @@ from ._results.equilibrium import EquilibriumSolution as EquilibriumSolution
 from ._solvers.capacitance import differential_capacitance as differential_capacitance
 from ._solvers.equilibrium import solve_equilibrium as solve_equilibrium
 from ._solvers.newton import Newton as Newton
+from ._solution import RESULTS as RESULTS
+from ._solution import result_code as result_code
+from ._solution import result_message as result_message
 from ._thermo.activity import AbstractActivity as AbstractActivity
 from ._thermo.brouwer import brouwer as brouwer
 from ._thermo.activity import Bikerman as Bikerman

@@ -15,7 +15,7 @@ from jaxtyping import Array
 
 from ._constants import BOLTZMANN_EV, VACUUM_PERMITTIVITY
 from ._custom_types import traced
-from ._model.junction import Electrode, Junction, Ohmic, has_fixed_potential, without_profiles
+from ._model.junction import Junction, without_profiles
 
 MAX_THINNING = 1e9
 """Largest factor by which the mesh thins a phase's Debye length next to an interface."""
@@ -49,45 +49,31 @@ def _graded_fractions(t, h_left, h_right, h_max, growth, min_cells):
     return x / t
 
 
-def _far_potential(junction, layout, u_b, kT, p: int, side: int):
+def _far_potential(junction, problem, g, u_b, p: int, side: int):
     """Potential (k_BT/e) that phase p's end on `side` (0 left, 1 right) is pulled towards: the
-    bulk of the next phase with mobile charge, or an electrode, across charge-free layers."""
+    bulk of the next phase with mobile charge, or what a boundary holds, across charge-free
+    layers."""
+    from ._discretise.problem import end_at_equilibrium
+
+    layout = problem.layout
     q = p
     while True:
         q = q - 1 if side == 0 else q + 1
         if q < 0 or q >= len(junction.phases):
-            boundary = junction.left if side == 0 else junction.right
-            if isinstance(boundary, Electrode):
-                return boundary.potential / kT
-            if isinstance(boundary, Ohmic):
-                return u_b[p] + boundary.potential / kT
+            boundary = problem.boundaries[side]
+            if boundary.fixes_potential:
+                return boundary.held_potential(end_at_equilibrium(problem, side, g, u_b[p]))
             return u_b[p]
         if np.any(layout.mobile[q] & (layout.z != 0)):
             return u_b[q]
-
-
-def _screening_strength(problem, phase: int, u, g):
-    """Σ z² c of the mobile carriers of `phase` at potential `u` (k_BT/e), through its
-    statistics: the inverse square of the local screening length, up to ε. Saturating activity
-    models cap it at the site density."""
-    from ._discretise.poisson import concentrations
-
-    layout = problem.layout
-    c = concentrations(problem, np.array([phase]), jnp.reshape(u, (1,)), g)[0]
-    return jnp.where(layout.mobile[phase], layout.z**2 * c, 0.0).sum()
 
 
 @eqx.filter_jit
 def _mesh_scales(junction: Junction):
     """Per phase: Debye length (m), screening lengths at its left and right ends (m) at the
     largest accumulation the potential steps allow, and those steps (k_BT/e)."""
-    from ._discretise.poisson import (
-        debye_lengths,
-        full_potentials,
-        initial_guess,
-        neutral_potentials,
-        split,
-    )
+    from ._discretise.phases import bulk_state, concentrations
+    from ._discretise.poisson import full_potentials, initial_guess, split
     from ._discretise.problem import build_problem
 
     provisional = Mesh(
@@ -98,40 +84,46 @@ def _mesh_scales(junction: Junction):
         length_scale=jnp.asarray(1e-9),
     )
     problem = build_problem(junction, provisional)
-    layout = problem.layout
+    layout, table = problem.layout, problem.phases
     g = full_potentials(problem, split(problem, initial_guess(problem))[1])
-    u_b, exists = neutral_potentials(problem, g)
-    u_b = jnp.where(exists, u_b, 0.0)
-    debye = debye_lengths(problem, g, u_b) * problem.length_scale
+    bulk = bulk_state(table, g)
+    u_b = jnp.where(bulk.exists, bulk.u, 0.0)
+    debye = bulk.debye_lengths(table) * problem.length_scale
     kT = BOLTZMANN_EV * junction.temperature
-    local, steps = [], []
+    n_p = len(junction.phases)
+    deviation, extra = [], []
     for p, phase in enumerate(junction.phases):
-        ends_local, ends_step = [], []
         for side in (0, 1):
-            deviation = _far_potential(junction, layout, u_b, kT, p, side) - u_b[p]
+            deviation.append(_far_potential(junction, problem, g, u_b, p, side) - u_b[p])
             k = p - 1 if side == 0 else p
             if 0 <= k < len(junction.interfaces):
                 # Grahame: the potential a free surface charge σ_f induces on its own
                 eps = VACUUM_PERMITTIVITY * phase.eps_r
                 lam = jnp.where(jnp.isfinite(debye[p]), debye[p], 0.0)
-                extra = 2 * jnp.arcsinh(
-                    jnp.abs(junction.interfaces[k].sigma) * lam / (2 * eps * kT)
+                extra.append(
+                    2 * jnp.arcsinh(jnp.abs(junction.interfaces[k].sigma) * lam / (2 * eps * kT))
                 )
             else:
-                extra = jnp.zeros(())
-            strength = lambda d: _screening_strength(problem, p, u_b[p] + d, g)  # noqa: B023, E731
-            peak = jnp.maximum(strength(deviation + extra), strength(deviation - extra))
-            bulk = strength(jnp.zeros(()))
-            ratio = jnp.sqrt(
-                jnp.where(bulk > 0, jnp.maximum(peak / jnp.where(bulk > 0, bulk, 1.0), 1.0), 1.0)
-            )
-            # beyond a 1e9-fold thinning (|Δu| ≈ 41 k_BT) the layer is far past any site density
-            # (Boltzmann breaks down) and finer cells would fall below float64 resolution
-            ends_local.append(debye[p] / jnp.minimum(ratio, MAX_THINNING))
-            ends_step.append(jnp.abs(deviation) + extra)
-        local.append(jnp.stack(ends_local))
-        steps.append(jnp.stack(ends_step))
-    return debye, jnp.stack(local), jnp.stack(steps)
+                extra.append(jnp.zeros(()))
+    deviation = jnp.stack(deviation).reshape(n_p, 2)
+    extra = jnp.stack(extra).reshape(n_p, 2)
+    # Σ z² c at the largest accumulation on either side, from one evaluation of the statistics
+    phases = np.repeat(np.arange(n_p), 4)
+    offsets = jnp.stack([deviation + extra, deviation - extra], axis=-1).reshape(-1)
+    c = concentrations(table, phases, u_b[phases] + offsets, g)
+    strength = jnp.where(layout.mobile[phases], layout.z**2 * c, 0.0).sum(axis=1)
+    peak = jnp.max(strength.reshape(n_p, 2, 2), axis=-1)
+    bulk_strength = jnp.where(layout.mobile, layout.z**2 * bulk.concentration, 0.0).sum(axis=1)[
+        :, None
+    ]
+    positive = bulk_strength > 0
+    ratio = jnp.sqrt(
+        jnp.where(positive, jnp.maximum(peak / jnp.where(positive, bulk_strength, 1.0), 1.0), 1.0)
+    )
+    # beyond a 1e9-fold thinning (|Δu| ≈ 41 k_BT) the layer is far past any site density
+    # (Boltzmann breaks down) and finer cells would fall below float64 resolution
+    local = debye[:, None] / jnp.minimum(ratio, MAX_THINNING)
+    return debye, local, jnp.abs(deviation) + extra
 
 
 def _batched_scales(junction: Junction):
@@ -350,8 +342,8 @@ class Mesh(eqx.Module):
         fractions, lengths = [], []
         for p in range(n_p):
             lam = float(debye[p])
-            refine_left = p > 0 or has_fixed_potential(junction.left)
-            refine_right = p < n_p - 1 or has_fixed_potential(junction.right)
+            refine_left = p > 0 or junction.left.fixes_potential
+            refine_right = p < n_p - 1 or junction.right.fixes_potential
             t = thicknesses[p]
             if t is None:
                 depletion = np.sqrt(2 * float(np.max(steps[p])))

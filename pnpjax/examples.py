@@ -4,7 +4,8 @@ Numbers carry their source; where no measured value exists the choice is marked 
 is meant to be varied.
 """
 
-from ._model.junction import Bulk, Interface, Junction
+from ._model.boundaries import Bulk
+from ._model.junction import Interface, Junction
 from ._model.phase import Carrier, Phase
 from ._model.state import ReferenceBulk
 from ._thermo.activity import FermiDirac, LatticeSaturation

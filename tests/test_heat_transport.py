@@ -21,8 +21,9 @@ from helpers import (
 )
 
 import pnpjax as pj
-from pnpjax._discretise import transport_residual as residual
-from pnpjax._solvers import transient
+from pnpjax._discretise import fluxes, heat, transport_rows, transport_state
+from pnpjax._model.drives import make_drive
+from pnpjax._solvers import transport_start
 
 KBEV = KB / E
 
@@ -302,8 +303,8 @@ def _energy(system, y):
     """Heat, enthalpy of the ions and field energy (scaled) of a state: their sum is the total
     energy of the closed, adiabatic system (constant h° = μ° + T0 s°, ideal ions)."""
     problem = system.problem
-    state = residual.local_state(system, y)
-    rows = [residual._phase_rows(system, side) for side in (0, 1)]
+    state = transport_state.local_state(system, y)
+    rows = [transport_state.phase_rows(system, side) for side in (0, 1)]
     volumes = (problem.vol_left, problem.vol_right)
     capacity = sum(system.heat.capacity[r] * v for r, v in zip(rows, volumes))
     heat = jnp.sum(capacity * (state.theta - 1.0))
@@ -324,7 +325,7 @@ def test_adiabatic_closed_system_conserves_energy():
     mesh = pj.Mesh.from_nodes(junction, np.linspace(0.0, 2 * L, 41))  # conservation is discrete
     times = np.logspace(-10, 0, 6)
     sol = pj.solve_transient(junction, times, initial="uniform", rtol=1e-8, mesh=mesh)
-    system, _, _ = transient.prepare(junction, mesh, initial="uniform")
+    system = transport_start.prepare(junction, mesh, make_drive(None, None), "uniform").system
     energies = np.asarray(jax.vmap(lambda y: _energy(system, y))(sol.state))
     change = energies - energies[0]
     assert change[-1, 0] > 0  # heated
@@ -342,7 +343,8 @@ def test_discrete_entropy_production_is_non_negative_on_random_states():
     conduction runs down the temperature gradient."""
     junction = two_phase_closed()
     mesh = pj.Mesh.from_nodes(junction, np.linspace(0, 2 * L, 31))
-    system, y0, _ = transient.prepare(junction, mesh, initial="uniform")
+    start = transport_start.prepare(junction, mesh, make_drive(None, None), "uniform")
+    system, y0 = start.system, start.y0
     n, b = system.n_nodes, system.block
     key = jax.random.PRNGKey(3)
 
@@ -352,9 +354,9 @@ def test_discrete_entropy_production_is_non_negative_on_random_states():
         y = y.at[:, 0].add(jax.random.normal(k1, (n,)) * 3.0)
         y = y.at[:, 1].multiply(jnp.exp(jax.random.normal(k2, (n,)) * 2.0))
         y = y.at[:, 2].set(jax.random.uniform(k3, (n,), minval=0.6, maxval=1.4))
-        state = residual.local_state(system, y.reshape(-1))
-        flows = residual.edge_fluxes(system, *residual._flux_args(state))
-        return residual.entropy_production(system, state, flows)
+        state = transport_state.local_state(system, y.reshape(-1))
+        flows = fluxes.edge_fluxes(system, *transport_rows.flux_args(state))
+        return heat.entropy_production(system, state, flows)
 
     values = np.asarray(jax.vmap(production)(jax.random.split(key, 64)))
     assert np.isfinite(values).all()

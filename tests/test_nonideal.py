@@ -383,7 +383,7 @@ def test_inner_solve_failure_is_reported():
     )
     mesh = pj.Mesh.from_nodes(junction, np.linspace(0.0, 50e-9, 21))
     solution = pj.solve_equilibrium(junction, mesh=mesh, throw=False)
-    assert int(solution.result) != 0
+    assert solution.result != pj.RESULTS.successful
     with pytest.raises(Exception, match="non-finite|did not converge|failed"):
         pj.solve_equilibrium(junction, mesh=mesh)
 

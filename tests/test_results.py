@@ -20,7 +20,7 @@ def test_demo_physics_is_consistent(demo_solution):
     built-in potential (μ° step and the ratio of lattice-gas activities θ/(1−θ), the Li species
     saturating their sublattices) and a neutral whole; no site holds more than one ion."""
     s = demo_solution
-    assert int(s.result) == 0
+    assert s.result == pj.RESULTS.successful
     kt = 1.380649e-23 * 298.15 / 1.602176634e-19
     theta_lco, theta_lps = 2e24 / 3.11e28, float(s.bulk_concentration[1, 0]) / 1.86e28
     activity = lambda theta: theta / (1 - theta)  # noqa: E731

@@ -22,7 +22,7 @@ def test_electrode_at_large_potential_converges_from_cold_start(potential):
     junction = electrode_cell(potential)
     with _expect_under_resolved(abs(potential) > 1.05):
         solution = pj.solve_equilibrium(junction)
-    assert int(solution.result) == 0 and int(solution.iterations) < 40
+    assert solution.result == pj.RESULTS.successful and int(solution.iterations) < 40
     c = np.asarray(solution.concentration)
     assert c.max() / c.min() > 10 ** (abs(potential) / KT / np.log(10) - 1)
     if abs(potential) > 1.0:
@@ -51,7 +51,7 @@ def test_junction_spanning_thirty_decades(step):
     # the mesh conservatively allows the whole step on either side, and warns beyond ~41 k_BT
     with _expect_under_resolved(step > 1.05):
         solution = pj.solve_equilibrium(junction)
-    assert int(solution.result) == 0
+    assert solution.result == pj.RESULTS.successful
     assert float(solution.built_in_potential[0]) == pytest.approx(-step, rel=1e-9)
     c = np.asarray(solution.concentration)
     assert np.log10(c.max() / c.min()) > 16 * step
@@ -68,7 +68,7 @@ def test_continuation_reaches_the_same_state(potential):
     mesh = pj.Mesh.auto(junction)
     direct = pj.solve_equilibrium(junction, mesh=mesh)
     staged = pj.solve_equilibrium(junction, mesh=mesh, solver=pj.Newton(continuation_steps=4))
-    assert int(staged.result) == 0
+    assert staged.result == pj.RESULTS.successful
     assert int(staged.iterations) > int(direct.iterations)
     np.testing.assert_allclose(
         np.asarray(staged.phi), np.asarray(direct.phi), rtol=1e-10, atol=1e-13

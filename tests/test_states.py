@@ -140,4 +140,4 @@ def test_mesh_from_user_nodes_with_a_semi_infinite_first_phase():
     mesh = pj.Mesh.from_nodes(junction, x)
     solution = pj.solve_equilibrium(junction, mesh=mesh)
     np.testing.assert_allclose(np.asarray(solution.x_nodes), x, rtol=1e-12, atol=1e-22)
-    assert int(solution.result) == 0
+    assert solution.result == pj.RESULTS.successful

@@ -5,13 +5,15 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jaxtyping import Array, Float, Int
+from jaxtyping import Array, Float
 
 from .._custom_types import concrete
 from .._mesh import Mesh
+from .._model.drives import make_drive
 from .._model.junction import Junction
+from .._solution import RESULTS
 from .._solvers.capacitance import differential_capacitance, electrode_potential
-from .._solvers.impedance import _impedance, check_impedance_input
+from .._solvers.impedance import check_impedance_input, spectrum_at
 from .._solvers.newton import Newton
 from .._solvers.steady import continuation_stages
 
@@ -30,15 +32,20 @@ class CapacitanceVoltage(eqx.Module):
     - `conductance` `[v]` (S/m²): the parallel conductance $G_p = \\mathrm{Re}\\,Y$ (0 in the
       quasi-static curve).
     - `frequency` (Hz): the measuring frequency; 0 for the quasi-static curve.
-    - `result` `[v]`: 0 where the solve at that voltage succeeded (with `throw=False` the
-      others carry NaN).
+    - `result` `[v]`: a `pnpjax.RESULTS` item per voltage (`converged` where the solve
+      succeeded; with `throw=False` the others carry NaN).
     """
 
     voltage: Float[Array, " v"]
     capacitance: Float[Array, " v"]
     conductance: Float[Array, " v"]
     frequency: Float[Array, ""]
-    result: Int[Array, " v"]
+    result: RESULTS
+
+    @property
+    def converged(self):
+        """True where the solve at that voltage succeeded."""
+        return jnp.asarray(self.result._value) == 0
 
     @property
     def inverse_square(self) -> Float[Array, " v"]:
@@ -151,8 +158,9 @@ def _small_signal(junction, voltages, frequency, mesh, throw):
     steps = continuation_stages(junction, largest, None, None) if largest is not None else 20
 
     def one(bias):
-        spectrum = _impedance(junction, frequency[None], bias, None, mesh, steps, 100, throw)
-        ok = spectrum.result == 0
+        drive = make_drive(bias, None)
+        spectrum = spectrum_at(junction, frequency[None], drive, mesh, steps, 100, throw)
+        ok = spectrum.converged
         return jnp.where(ok, spectrum.admittance[0], jnp.nan), spectrum.result
 
     admittance, result = jax.vmap(one)(voltages)

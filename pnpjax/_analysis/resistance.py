@@ -13,7 +13,8 @@ from jaxtyping import Array, ArrayLike, Float
 from .._constants import BOLTZMANN, BOLTZMANN_EV, ELEMENTARY_CHARGE, VACUUM_PERMITTIVITY
 from .._custom_types import concrete
 from .._discretise.transport import diffusivity_table
-from .._model.junction import Electrode, Junction
+from .._model.boundaries import Electrode
+from .._model.junction import Junction
 from .._model.layout import Layout, build_layout
 from .._results.equilibrium import EquilibriumSolution
 from .._results.transport import TransportSolution

@@ -4,7 +4,8 @@
 import functools
 
 from .. import materials
-from .._model.junction import Bulk, Electrode, Interface, Junction, Ohmic, Symmetry
+from .._model.boundaries import Bulk, Electrode, Ohmic, Symmetry
+from .._model.junction import Interface, Junction
 from .._model.kinetics import ButlerVolmer, MassAction, Radiative, ShockleyReadHall
 from .._model.phase import Carrier, Phase
 from .._model.species import Species

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .._results.equilibrium import write_csv
+from .._results.table import write_csv
 from .._solvers.equilibrium import solve_equilibrium
 from .._solvers.impedance import impedance
 from .._solvers.steady import iv_curve, solve_steady_state

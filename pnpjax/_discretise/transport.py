@@ -25,15 +25,15 @@ import numpy as np
 from jaxtyping import Array
 
 from .._constants import BOLTZMANN, BOLTZMANN_EV, ELEMENTARY_CHARGE
-from .._model.junction import Electrode, Junction, Ohmic
+from .._custom_types import concrete
+from .._geometry import dimension
+from .._model.drives import AbstractDrive
+from .._model.junction import Junction
 from .._model.kinetics import ButlerVolmer, resolve_species
-from .._model.thermal import FIXED_TEMPERATURE, HEAT_FLUX, OnsagerMatrix
-from .._model.waveforms import AbstractWaveform, as_waveform
-from .geometry import dimension
-from .poisson import bulk_concentrations
-from .problem import Problem
-
-INSULATING, ELECTRODE, OHMIC = 0, 1, 2
+from .._model.layout import build_layout
+from .._model.thermal import AbstractThermalBoundary, OnsagerMatrix
+from .phases import bulk_state
+from .problem import Problem, end_at_equilibrium
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -115,56 +115,40 @@ def build_channels(junction: Junction, problem: Problem) -> Channels:
 
 
 class Transfer(eqx.Module):
-    """Butler–Volmer transfer at one node between two channels (`source` → `target`, −1 for an
-    electrode reservoir). `rate` is the scaled exchange rate j_0/(|z|e) · t_0/(c_ref L_0)."""
+    """Butler–Volmer transfer of a species across an interface node, from the channel on the
+    left (`source`) to the one on the right (`target`); `rate_scale` turns j_0 (A/m^2) into
+    the scaled flow, area included."""
 
     node: int = eqx.field(static=True)
     source: int = eqx.field(static=True)
     target: int = eqx.field(static=True)
     species: int = eqx.field(static=True)
-    side: int = eqx.field(static=True)
-    rate: Array
-    symmetry: Array
-    reservoir: Array
-    explicit_reservoir: bool = eqx.field(static=True)
-
-
-class Drive(eqx.Module):
-    """What controls the right contact in time: `"voltage"` (V added to its potential),
-    `"current"` (A/m^2 through the device, galvanostatic; 0 is open circuit) or `None`."""
-
-    kind: str | None = eqx.field(static=True)
-    waveform: AbstractWaveform | None
+    law: ButlerVolmer
+    rate_scale: Array
 
 
 class Heat(eqx.Module):
     """Non-dimensional heat transport arrays (energies in k_BT_0, see the module docstring).
 
-    - `kinds`: thermal boundary kinds of the left and right end (`FIXED_TEMPERATURE`,
-      `HEAT_FLUX`, `CONVECTIVE`); `value[side]`: θ of a fixed end, the scaled inflow of a flux
-      end, the ambient θ of a convective one; `coefficient[side]`: the scaled h of a convective
-      end.
+    - `ends`: the thermal boundaries at the left and right end (`AbstractThermalBoundary`).
     - `capacity[p]` $C_v/(k_Bc_\\text{ref})$ and `conductivity[p]`
       $\\kappa t_0/(k_Bc_\\text{ref}L_0^2)$ per phase; `entropy[p, s]` $s^\\circ/k_B$ (hole sign
       included) and `activation[p, s]` $E_a/k_BT_0$ of the diffusivity.
+    - `t0` (K), `flux_scale`: scaled energy flow per W/m^2 of boundary heat flux.
     - `ramp`: the fraction of each boundary value's departure from T_0 (and of a heat flux)
       applied: 1 except in the stages of the steady-state continuation.
     - `energy_scale`: J per scaled energy, $k_BT_0c_\\text{ref}L_0^d$.
     """
 
-    kinds: tuple[int, int] = eqx.field(static=True)
-    value: Array
-    coefficient: Array
+    ends: tuple[AbstractThermalBoundary, AbstractThermalBoundary]
     capacity: Array
     conductivity: Array
     entropy: Array
     activation: Array
+    t0: Array
+    flux_scale: Array
     ramp: Array
     energy_scale: Array
-
-    def boundary_theta(self, side: int):
-        """θ of a fixed or ambient end with the ramp applied."""
-        return 1.0 + self.ramp * (self.value[side] - 1.0)
 
 
 class TransportSystem(eqx.Module):
@@ -177,7 +161,6 @@ class TransportSystem(eqx.Module):
 
     problem: Problem
     channels: Channels = eqx.field(static=True)
-    contacts: tuple[int, int] = eqx.field(static=True)
     face: Array
     volume: Array
     diffusivity: Array
@@ -185,13 +168,14 @@ class TransportSystem(eqx.Module):
     current_scale: Array
     scale: Array
     g: Array
+    bulk_concentration: Array
     u_contact: Array
     y_contact: Array
     u_gauge: Array
     transfers: tuple[Transfer, ...]
     rates: tuple
     reaction_info: tuple[tuple, ...] = eqx.field(static=True)
-    drive: Drive
+    drive: AbstractDrive
     heat_of_transport: Array
     cross: Array | None
     heat: Heat | None
@@ -215,20 +199,24 @@ class TransportSystem(eqx.Module):
         return 1 + self.channels.count
 
     @property
+    def boundaries(self):
+        """The junction's left and right boundaries."""
+        return self.problem.boundaries
+
+    @property
     def gauge(self) -> bool:
-        """No contact fixes φ: row 0 of Poisson is replaced by φ(left) = its initial value."""
-        return self.contacts == (INSULATING, INSULATING)
+        """No boundary holds φ: row 0 of Poisson is replaced by φ(left) = its initial value."""
+        return not any(self.problem.dirichlet)
+
+    def channel_of(self, node: int, species: int) -> int:
+        """The channel of `species` in the half box of `node` inside the junction (an end
+        node's only half box), −1 if none."""
+        ch = self.channels
+        table = ch.of_right if node == 0 else ch.of_left
+        return int(table[node, species])
 
 
-def _contact_kind(boundary) -> int:
-    if isinstance(boundary, Ohmic):
-        return OHMIC
-    if isinstance(boundary, Electrode):
-        return ELECTRODE
-    return INSULATING
-
-
-def build_system(junction: Junction, problem: Problem, g, drive: Drive) -> TransportSystem:
+def build_system(junction: Junction, problem: Problem, g, drive: AbstractDrive) -> TransportSystem:
     """Discretise the transport problem of `junction` on the equilibrium `problem`, with the
     equilibrium electrochemical potentials `g` (k_BT) of its initial state."""
     layout = problem.layout
@@ -247,7 +235,8 @@ def build_system(junction: Junction, problem: Problem, g, drive: Drive) -> Trans
     length = problem.length_scale
     time_scale = length**2 / d_ref
     current_scale = ELEMENTARY_CHARGE * problem.c_ref * length**d / time_scale
-    c_bulk, u_b, _ = bulk_concentrations(problem, g)
+    bulk = bulk_state(problem.phases, g)
+    c_bulk, u_b = bulk.concentration, bulk.u
     scale = jnp.stack(
         [
             jnp.max(jnp.stack([c_bulk[p, channels.species[c]] for p in channels.phases[c]]))
@@ -255,16 +244,18 @@ def build_system(junction: Junction, problem: Problem, g, drive: Drive) -> Trans
         ]
     )
     scale = jnp.where(scale > 0, scale, 1.0)
-    contacts = (_contact_kind(junction.left), _contact_kind(junction.right))
-    # ohmic contacts: the end phase's neutral bulk at its neutral potential (plus bias)
-    u_contact = problem.u_boundary
+    # contacts that hold the carriers: their concentrations, per channel, normalised
     y_contact = jnp.zeros((2, channels.count))
-    for side, node, p in ((0, 0, 0), (1, n - 1, n_p - 1)):
-        if contacts[side] == OHMIC:
+    for side, node in ((0, 0), (1, n - 1)):
+        boundary = problem.boundaries[side]
+        if boundary.holds_carriers:
+            p = problem.end_phase(side)
+            end = end_at_equilibrium(problem, side, g, u_b[p], c_bulk[p])
+            held = boundary.held_concentrations(end)
             present = channels.left[:, node] | channels.right[:, node]
-            values = c_bulk[p, channels.species] / scale
+            values = held[channels.species] / scale
             y_contact = y_contact.at[side].set(jnp.where(present, values, 0.0))
-    transfers = _transfers(junction, problem, channels, g, time_scale)
+    transfers = _transfers(junction, problem, channels, time_scale)
     reactions = _reactions(junction, layout)
     diffusivity_scaled = diffusivity / d_ref
     heat_of_transport, cross = _onsager_tables(junction, layout, problem.kT)
@@ -273,7 +264,6 @@ def build_system(junction: Junction, problem: Problem, g, drive: Drive) -> Trans
     return TransportSystem(
         problem=problem,
         channels=channels,
-        contacts=contacts,
         face=face,
         volume=volume,
         diffusivity=diffusivity_scaled,
@@ -281,7 +271,8 @@ def build_system(junction: Junction, problem: Problem, g, drive: Drive) -> Trans
         current_scale=current_scale,
         scale=scale,
         g=g,
-        u_contact=u_contact,
+        bulk_concentration=c_bulk,
+        u_contact=problem.u_boundary,
         y_contact=y_contact,
         u_gauge=u_b[0],
         transfers=transfers,
@@ -349,28 +340,15 @@ def _heat(junction: Junction, problem: Problem, time_scale) -> Heat:
                 ]
             )
         )
-    # a boundary heat flux (W/m^2) in scaled energy per scaled time and area
-    flux_scale = time_scale / (kb_c * t0_kelvin * length)
-    kinds, value, coefficient = [], [], []
-    for boundary in (junction.thermal_left, junction.thermal_right):
-        kinds.append(boundary.kind)
-        if boundary.kind == FIXED_TEMPERATURE:
-            value.append(boundary.temperature / t0_kelvin)
-            coefficient.append(jnp.zeros(()))
-        elif boundary.kind == HEAT_FLUX:
-            value.append(boundary.flux * flux_scale)
-            coefficient.append(jnp.zeros(()))
-        else:
-            value.append(boundary.ambient / t0_kelvin)
-            coefficient.append(boundary.transfer_coefficient * flux_scale * t0_kelvin)
     return Heat(
-        kinds=tuple(kinds),
-        value=jnp.stack(value),
-        coefficient=jnp.stack(coefficient),
+        ends=(junction.thermal_left, junction.thermal_right),
         capacity=jnp.stack(capacity),
         conductivity=jnp.stack(conductivity),
         entropy=jnp.stack(entropy),
         activation=jnp.stack(activation),
+        t0=t0_kelvin,
+        # a boundary heat flux (W/m^2) in scaled energy per scaled time and area
+        flux_scale=time_scale / (kb_c * t0_kelvin * length),
         ramp=jnp.ones(()),
         energy_scale=BOLTZMANN * t0_kelvin * c_ref * length**d,
     )
@@ -395,16 +373,12 @@ def diffusivity_table(junction: Junction, layout):
 def check_transport(junction: Junction):
     """Construction-time checks of a junction for the transport solvers (concrete values):
     every mobile charged carrier has a diffusivity."""
-    from .._model.layout import build_layout
-
     layout = build_layout(junction)
     diffusivity = diffusivity_table(junction, layout)
     _check_diffusivities(junction, layout, diffusivity)
 
 
 def _check_diffusivities(junction, layout, diffusivity):
-    from .._custom_types import concrete
-
     values = concrete(diffusivity)
     if values is None:
         return
@@ -419,17 +393,12 @@ def _check_diffusivities(junction, layout, diffusivity):
         raise ValueError("transport: no carrier has a diffusivity > 0 (m^2/s)")
 
 
-def _transfers(junction, problem, channels, g, time_scale):
+def _transfers(junction, problem, channels, time_scale):
+    """Butler–Volmer transfers at kinetic interfaces."""
     layout = problem.layout
     names = layout.species
     out = []
-    length, c_ref = problem.length_scale, problem.c_ref
-    rate_scale = time_scale / (ELEMENTARY_CHARGE * c_ref * length)
-
-    def channel_at(node, s, side_of_node):
-        table = channels.of_left if side_of_node == 0 else channels.of_right
-        return int(table[node, s])
-
+    rate_scale = time_scale / (ELEMENTARY_CHARGE * problem.c_ref * problem.length_scale)
     for k, interface in enumerate(junction.interfaces):
         node = int(problem.interface_nodes[k])
         for rate in interface.kinetics:
@@ -438,39 +407,11 @@ def _transfers(junction, problem, channels, g, time_scale):
             out.append(
                 Transfer(
                     node=node,
-                    source=channel_at(node, s, 0),
-                    target=channel_at(node, s, 1),
+                    source=int(channels.of_left[node, s]),
+                    target=int(channels.of_right[node, s]),
                     species=s,
-                    side=-1,
-                    rate=rate.exchange_current / abs(layout.z[s]) * rate_scale,
-                    symmetry=rate.symmetry,
-                    reservoir=jnp.zeros(()),
-                    explicit_reservoir=False,
-                )
-            )
-    n = problem.n_nodes
-    for side, boundary, node in ((0, junction.left, 0), (1, junction.right, n - 1)):
-        for rate in getattr(boundary, "exchange", ()):
-            s = names.index(rate.species)
-            _check_charged(layout, s, rate)
-            c = channel_at(node, s, 1 if side == 0 else 0)
-            p = 0 if side == 0 else len(junction.phases) - 1
-            k_pot = layout.potential_index[p, s]
-            if rate.reservoir is None:
-                reservoir = layout.sign[s] * g[k_pot]
-            else:
-                reservoir = layout.sign[s] * rate.reservoir / problem.kT
-            out.append(
-                Transfer(
-                    node=node,
-                    source=-1,
-                    target=c,
-                    species=s,
-                    side=side,
-                    rate=rate.exchange_current / abs(layout.z[s]) * rate_scale,
-                    symmetry=rate.symmetry,
-                    reservoir=reservoir,
-                    explicit_reservoir=rate.reservoir is not None,
+                    law=rate,
+                    rate_scale=rate_scale * problem.node_area[node] / abs(layout.z[s]),
                 )
             )
     return tuple(out)
@@ -492,32 +433,3 @@ def _reactions(junction, layout):
             stoich = resolve_species(rate, layout.species, layout.kinds)
             out.append((p, rate, tuple(sorted(stoich.items()))))
     return tuple(out)
-
-
-def make_drive(voltage, current) -> Drive:
-    """A `Drive` from the `voltage=` and `current=` arguments of the transport solvers."""
-    if voltage is not None and current is not None:
-        raise ValueError(
-            "give either voltage= (potentiostatic, V) or current= (galvanostatic, A/m^2), not both"
-        )
-    if voltage is not None:
-        return Drive("voltage", as_waveform(voltage))
-    if current is not None:
-        return Drive("current", as_waveform(current))
-    return Drive(None, None)
-
-
-def check_drive(junction: Junction, drive: Drive):
-    """A drive needs contacts that can carry it."""
-    right, left = _contact_kind(junction.right), _contact_kind(junction.left)
-    if drive.kind == "voltage" and right == INSULATING:
-        raise ValueError(
-            "voltage=: the right boundary must be an Electrode or Ohmic contact to apply a "
-            f"voltage to, got {type(junction.right).__name__}()"
-        )
-    if drive.kind == "current" and (right == INSULATING or left == INSULATING):
-        raise ValueError(
-            "current=: a galvanostatic drive needs contacts at both ends (Electrode or Ohmic), "
-            f"got left={type(junction.left).__name__}(), right={type(junction.right).__name__}(); "
-            "an insulating end carries no current"
-        )

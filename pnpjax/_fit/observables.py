@@ -132,7 +132,7 @@ class Profile(AbstractObservable):
             "potential": lambda: phi,
             "charge_density": lambda: rho,
         }[self.quantity]()
-        ok = solution.result == 0
+        ok = solution.converged
         profile = jnp.where(ok, profile, jnp.nan)
         if self.interface is not None:
             # the first node of the phase right of the interface sits on it
@@ -167,7 +167,7 @@ class Spectrum(AbstractObservable):
     def predict(self, model, mesh):
         spectrum = impedance(model, self.frequencies, voltage=self.voltage, mesh=mesh, throw=False)
         z = spectrum.impedance / self.area
-        return jnp.where(spectrum.result == 0, z, jnp.nan)
+        return jnp.where(spectrum.converged, z, jnp.nan)
 
 
 class CurrentVoltage(AbstractObservable):
@@ -186,7 +186,7 @@ class CurrentVoltage(AbstractObservable):
     def predict(self, model, mesh):
         def one(v):
             solution = solve_steady_state(model, voltage=v, mesh=mesh, throw=False)
-            return jnp.where(solution.result == 0, solution.current[-1], jnp.nan)
+            return jnp.where(solution.converged, solution.current[-1], jnp.nan)
 
         return jax.vmap(one)(self.voltages)
 
@@ -222,7 +222,7 @@ class CurrentTransient(AbstractObservable):
         solution = solve_transient(
             model, self.times, voltage=self.voltage, mesh=mesh, rtol=self.rtol, throw=False
         )
-        return jnp.where(solution.result == 0, solution.current, jnp.nan)
+        return jnp.where(solution.converged, solution.current, jnp.nan)
 
 
 class CapacitanceCurve(AbstractObservable):

@@ -28,9 +28,11 @@ with vectorised b×b solves (Buzbee, Golub and Nielson 1970; Heller 1976).
 complement, as in `bordered.py`: one factorisation of A, $A[X, x_0] = [B, r]$,
 $S = D - CX$ (k×k).
 
-**Derivatives.** Solves go through `jax.lax.custom_linear_solve`: derivatives come from
-implicit differentiation at the solution ($\\dot x = A^{-1}(\\dot r - \\dot A x)$, and the
-transposed solve in reverse mode) rather than by differentiating through the factorisation.
+**lineax.** `BlockTridiagonal` and `BorderedBlockTridiagonal` are `lineax` operators and
+`BlockTridiagonalSolver` their `lineax` solver: `lineax.linear_solve` differentiates a solve
+implicitly ($\\dot x = A^{-1}(\\dot r - \\dot A x)$, the transposed solve in reverse mode)
+rather than through the factorisation, and a factorisation from `solver.init` serves many
+right-hand sides.
 
 **References:** J. M. Varah, *Math. Comp.* 26, 859 (1972); B. L. Buzbee, G. H. Golub and
 C. W. Nielson, *SIAM J. Numer. Anal.* 7, 627 (1970); D. Heller, *SIAM J. Numer. Anal.* 13,
@@ -45,17 +47,16 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 import jax.scipy.linalg as jsl
-import lineax as lx
 import numpy as np
 from jaxtyping import Array, Float, Int
 
-
-def _as_columns(rhs: Array, size: int, name: str) -> tuple[Array, bool]:
-    """`rhs` as shape (size, r), and whether it was a single vector."""
-    if rhs.ndim not in (1, 2) or rhs.shape[0] != size:
-        raise ValueError(f"{name} must have shape ({size},) or ({size}, r), got {rhs.shape}")
-    vector = rhs.ndim == 1
-    return (rhs[:, None] if vector else rhs), vector
+from .bordered import solve_with
+from .structured import (
+    AbstractStructuredOperator,
+    AbstractStructuredSolver,
+    as_columns,
+    border_columns,
+)
 
 
 def _use_cyclic_reduction() -> bool:
@@ -87,7 +88,7 @@ class BlockTridiagonalLU(eqx.Module):
     def solve(self, rhs: Float[Array, " nb *r"]) -> Float[Array, " nb *r"]:
         """Solve A x = `rhs` in O(n b² r); `rhs` of shape (n·b,) or (n·b, r)."""
         n, b = self.n_blocks, self.block_size
-        columns, vector = _as_columns(rhs, n * b, "rhs")
+        columns, vector = as_columns(rhs, n * b, "rhs")
         r = columns.reshape(n, b, -1)
 
         def forward(y_prev, block):
@@ -109,7 +110,7 @@ class BlockTridiagonalLU(eqx.Module):
     def solve_transpose(self, rhs: Float[Array, " nb *r"]) -> Float[Array, " nb *r"]:
         """Solve Aᵀ x = `rhs` with the same factors ($\\tilde U^T z = r$, $\\tilde L^T x = z$)."""
         n, b = self.n_blocks, self.block_size
-        columns, vector = _as_columns(rhs, n * b, "rhs")
+        columns, vector = as_columns(rhs, n * b, "rhs")
         r = columns.reshape(n, b, -1)
         zero_block = jnp.zeros_like(self.lower[:1])
         coupling_prev = jnp.concatenate([zero_block, self.coupling[:-1]])  # G_{i-1}
@@ -132,7 +133,7 @@ class BlockTridiagonalLU(eqx.Module):
         return x[:, 0] if vector else x
 
 
-class BlockTridiagonal(eqx.Module):
+class BlockTridiagonal(AbstractStructuredOperator):
     """A block-tridiagonal matrix of n blocks of size b×b, in node-major ordering.
 
     `lower[i]` $= A_{i,i-1}$, `diag[i]` $= A_{i,i}$, `upper[i]` $= A_{i,i+1}$ (block
@@ -173,7 +174,7 @@ class BlockTridiagonal(eqx.Module):
     def matvec(self, vector: Float[Array, " nb *r"]) -> Float[Array, " nb *r"]:
         """The product with `vector` of shape (n·b,) or (n·b, r), in O(n b² r)."""
         n, b = self.n_blocks, self.block_size
-        columns, is_vector = _as_columns(vector, n * b, "vector")
+        columns, is_vector = as_columns(vector, n * b, "vector")
         x = columns.reshape(n, b, -1)
         y = jnp.einsum("nij,njr->nir", self.diag, x)
         y = y.at[1:].add(jnp.einsum("nij,njr->nir", self.lower[1:], x[:-1]))
@@ -215,39 +216,29 @@ class BlockTridiagonal(eqx.Module):
         )
         return BlockTridiagonalLU(lower=lower, lu=lu, pivots=pivots, coupling=coupling)
 
-    def solvers(self):
-        """Plain `(solve, solve_transpose)` functions of this matrix (one factorisation, no
-        derivative rule): for use inside a caller's own `custom_linear_solve` or implicit
-        derivative, where nesting another custom solve would only add work."""
-        return self._solvers()
-
-    def _solvers(self):
-        """(solve, solve_transpose) of this matrix with its derivatives stopped: the
-        derivatives of a solve come from `custom_linear_solve`, not from the factors."""
-        matrix = jax.lax.stop_gradient(self)
+    def factors(self):
+        """Factors for repeated solves (`solve`, `solve_transpose` methods): the block LU on
+        CPU, block cyclic reduction on other backends (which keeps the bands)."""
         if _use_cyclic_reduction():
-            transposed = matrix.transpose()
-            return (
-                lambda r: block_cyclic_reduction(*matrix._masked(), r),
-                lambda r: block_cyclic_reduction(*transposed._masked(), r),
-            )
-        factors = matrix.factor()
-        return factors.solve, factors.solve_transpose
+            return _CyclicReduction(self)
+        return self.factor()
 
     def solve(self, rhs: Float[Array, " nb *r"]) -> Float[Array, " nb *r"]:
-        """Solve A x = `rhs` for `rhs` of shape (n·b,) or (n·b, r).
+        """Solve A x = `rhs` for `rhs` of shape (n·b,) or (n·b, r) (differentiable, through
+        `lineax.linear_solve` with `BlockTridiagonalSolver`)."""
+        return solve_with(self, BlockTridiagonalSolver(block_size=self.block_size), rhs)
 
-        The block LU scan on CPU (`self.factor().solve(rhs)`); block cyclic reduction on
-        other backends. Differentiable in `rhs` and the blocks by implicit differentiation.
-        """
-        _as_columns(rhs, self.size, "rhs")
-        solve, solve_transpose = self._solvers()
-        return jax.lax.custom_linear_solve(
-            self.matvec,
-            rhs,
-            lambda _, r: solve(r),
-            lambda _, r: solve_transpose(r),
-        )
+
+class _CyclicReduction(eqx.Module):
+    """Block cyclic reduction keeps no factors: each solve reduces the bands again."""
+
+    matrix: BlockTridiagonal
+
+    def solve(self, rhs):
+        return block_cyclic_reduction(*self.matrix._masked(), rhs)
+
+    def solve_transpose(self, rhs):
+        return block_cyclic_reduction(*self.matrix.transpose()._masked(), rhs)
 
 
 def block_cyclic_reduction(
@@ -261,7 +252,7 @@ def block_cyclic_reduction(
     vectorised b×b LU solves.
     """
     n, b = diag.shape[:2]
-    columns, vector = _as_columns(rhs, n * b, "rhs")
+    columns, vector = as_columns(rhs, n * b, "rhs")
     size = 1
     while size < n:
         size = 2 * size + 1
@@ -308,7 +299,7 @@ def _reduce(lower, diag, upper, rhs):
 def _schur_solve(solve_a, border_cols, border_rows, corner, rhs):
     """Solve [[A, B], [C, D]] [x; y] = [r; s] given `solve_a` for A (columns of shape (N, r))."""
     size, k = border_cols.shape
-    columns, vector = _as_columns(rhs, size + k, "rhs")
+    columns, vector = as_columns(rhs, size + k, "rhs")
     r, s = columns[:size], columns[size:]
     solved = solve_a(jnp.concatenate([r, border_cols], axis=1))
     x0, big_x = solved[:, : r.shape[1]], solved[:, r.shape[1] :]
@@ -321,7 +312,7 @@ def _schur_solve(solve_a, border_cols, border_rows, corner, rhs):
     return x[:, 0] if vector else x
 
 
-class BorderedBlockTridiagonal(eqx.Module):
+class BorderedBlockTridiagonal(AbstractStructuredOperator):
     """The matrix [[A, B], [C, D]] with A a `BlockTridiagonal` of size N = n·b, B (N×k),
     C (k×N) and D (k×k) for a few global unknowns k ≥ 0."""
 
@@ -350,7 +341,7 @@ class BorderedBlockTridiagonal(eqx.Module):
 
     def matvec(self, vector: Float[Array, " nbk *r"]) -> Float[Array, " nbk *r"]:
         """The product with `vector` of shape (N+k,) or (N+k, r), in O(N(b + k) r)."""
-        _as_columns(vector, self.size, "vector")
+        as_columns(vector, self.size, "vector")
         size = self.tridiagonal.size
         x, y = vector[:size], vector[size:]
         top = self.tridiagonal.matvec(x) + self.border_cols @ y
@@ -372,44 +363,90 @@ class BorderedBlockTridiagonal(eqx.Module):
         bottom = jnp.concatenate([self.border_rows, self.corner], axis=1)
         return jnp.concatenate([top, bottom])
 
-    def solvers(self):
-        """Plain `(solve, solve_transpose)` functions (Schur complement, one factorisation of
-        A, no derivative rule), as `BlockTridiagonal.solvers`."""
-        matrix = jax.lax.stop_gradient(self)
-        solve_a, solve_a_transpose = matrix.tridiagonal._solvers()
-        return (
-            lambda r: _schur_solve(
-                solve_a, matrix.border_cols, matrix.border_rows, matrix.corner, r
-            ),
-            lambda r: _schur_solve(
-                solve_a_transpose,
-                matrix.border_rows.T,
-                matrix.border_cols.T,
-                matrix.corner.T,
-                r,
-            ),
-        )
-
     def solve(self, rhs: Float[Array, " nbk *r"]) -> Float[Array, " nbk *r"]:
         """Solve the system for `rhs` of shape (N+k,) or (N+k, r) by the Schur complement:
-        one factorisation of A, O(N b (b + k + r)) work after it."""
-        _as_columns(rhs, self.size, "rhs")
-        matrix = jax.lax.stop_gradient(self)
-        solve_a, solve_a_transpose = matrix.tridiagonal._solvers()
-        return jax.lax.custom_linear_solve(
-            self.matvec,
-            rhs,
-            lambda _, r: _schur_solve(
-                solve_a, matrix.border_cols, matrix.border_rows, matrix.corner, r
-            ),
-            lambda _, r: _schur_solve(
-                solve_a_transpose,
-                matrix.border_rows.T,
-                matrix.border_cols.T,
-                matrix.corner.T,
-                r,
-            ),
+        one factorisation of A, O(N b (b + k + r)) work after it (differentiable)."""
+        solver = BlockTridiagonalSolver(
+            block_size=self.tridiagonal.block_size, border=self.n_border
         )
+        return solve_with(self, solver, rhs)
+
+
+class _BorderedBlockFactors(eqx.Module):
+    """Factors of A and the borders of a bordered block-tridiagonal matrix."""
+
+    block: Any
+    matrix: BorderedBlockTridiagonal
+
+    def solve(self, rhs):
+        m = self.matrix
+        return _schur_solve(self.block.solve, m.border_cols, m.border_rows, m.corner, rhs)
+
+    def solve_transpose(self, rhs):
+        m = self.matrix
+        return _schur_solve(
+            self.block.solve_transpose, m.border_rows.T, m.border_cols.T, m.corner.T, rhs
+        )
+
+
+class RowReplacedJacobian(AbstractStructuredOperator):
+    """A matrix J that is block tridiagonal except for m dense rows, stored as the bordered
+    system that solves it: with A' = J whose dense rows (at the `slots`) are replaced by unit
+    rows, E the unit columns of those slots and C the dense rows,
+
+    $$J = A' + E(C - E^T), \\qquad
+      \\begin{pmatrix} A' & E \\\\ C - E^T & -I \\end{pmatrix}
+      \\begin{pmatrix} x \\\\ y \\end{pmatrix} = \\begin{pmatrix} b \\\\ 0 \\end{pmatrix}
+      \\iff Jx = b,$$
+
+    and the transposed bordered system solves $J^Tx = b$ alike. A' must be nonsingular (the
+    unit rows must pin variables the dense rows do not leave free).
+
+    **Reference:** H. B. Keller, *Lectures on Numerical Methods in Bifurcation Problems*,
+    Springer (1987) (bordered systems).
+    """
+
+    augmented: BorderedBlockTridiagonal
+
+    @property
+    def size(self) -> int:
+        return self.augmented.tridiagonal.size
+
+    def matvec(self, vector):
+        a = self.augmented
+        return a.tridiagonal.matvec(vector) + a.border_cols @ (a.border_rows @ vector)
+
+    def transpose(self) -> "RowReplacedJacobian":
+        return RowReplacedJacobian(self.augmented.transpose())
+
+    def to_dense(self):
+        a = self.augmented
+        return a.tridiagonal.to_dense() + a.border_cols @ a.border_rows
+
+    def solve(self, rhs):
+        """Solve J x = `rhs` (differentiable)."""
+        b = self.augmented.tridiagonal.block_size
+        return solve_with(self, BlockTridiagonalSolver(block_size=b), rhs)
+
+
+class _RowReplacedFactors(eqx.Module):
+    """Factors of the bordered system of a `RowReplacedJacobian`: solves pad the right-hand
+    side with zeros and keep the first N entries."""
+
+    inner: Any
+    border: int = eqx.field(static=True)
+
+    def _padded(self, solve, rhs):
+        columns, vector = as_columns(rhs, rhs.shape[0], "rhs")
+        pad = jnp.zeros((self.border, columns.shape[1]), columns.dtype)
+        x = solve(jnp.concatenate([columns, pad]))[: columns.shape[0]]
+        return x[:, 0] if vector else x
+
+    def solve(self, rhs):
+        return self._padded(self.inner.solve, rhs)
+
+    def solve_transpose(self, rhs):
+        return self._padded(self.inner.solve_transpose, rhs)
 
 
 def block_tridiagonal_from_jvp(mv, n: int, b: int, dtype=jnp.float64) -> BlockTridiagonal:
@@ -430,13 +467,32 @@ def block_tridiagonal_from_jvp(mv, n: int, b: int, dtype=jnp.float64) -> BlockTr
 
     The `BlockTridiagonal` with `lower[0]` and `upper[-1]` zero.
     """
+    images = jax.vmap(mv)(jnp.asarray(_probes(n, b), dtype))
+    return _blocks(images, n, b)
+
+
+def linearise_block_tridiagonal(fn, x, n: int, b: int) -> tuple:
+    """`(fn(x), ∂fn/∂x)` for a map whose Jacobian is block tridiagonal (n blocks of b), from
+    one batched forward-mode pass over the 3b coloured probes of `block_tridiagonal_from_jvp`:
+    the value is computed once, with the products."""
+    value, images = jax.vmap(lambda probe: jax.jvp(fn, (x,), (probe,)), out_axes=(None, 0))(
+        jnp.asarray(_probes(n, b), x.dtype)
+    )
+    return value, _blocks(images, n, b)
+
+
+def _probes(n: int, b: int) -> np.ndarray:
     colours = min(n, 3)
     node_colour = np.arange(n) % 3
     probes = np.zeros((colours, b, n, b))
     for c in range(colours):
         for k in range(b):
             probes[c, k, node_colour == c, k] = 1.0
-    images = jax.vmap(mv)(jnp.asarray(probes.reshape(colours * b, n * b), dtype))
+    return probes.reshape(colours * b, n * b)
+
+
+def _blocks(images, n: int, b: int) -> BlockTridiagonal:
+    colours = min(n, 3)
     images = images.reshape(colours, b, n, b)  # (colour, column k, node i, row)
 
     def blocks(neighbour):
@@ -449,61 +505,42 @@ def block_tridiagonal_from_jvp(mv, n: int, b: int, dtype=jnp.float64) -> BlockTr
     return BlockTridiagonal(lower=blocks(i - 1), diag=blocks(i), upper=blocks(i + 1))
 
 
-class _SolverState(eqx.Module):
-    factors: BlockTridiagonalLU
-    transposed: bool = eqx.field(static=True)
+class BlockTridiagonalSolver(AbstractStructuredSolver):
+    """A `lineax` solver for block-tridiagonal matrices in node-major ordering (blocks of
+    `block_size`), bordered by `border` dense rows and columns (`border=0`: none).
 
-
-class BlockTridiagonalSolver(lx.AbstractLinearSolver):
-    """A `lineax` solver for operators that are block tridiagonal in node-major ordering.
-
-    `init` reads the blocks off `operator.mv` with 3·`block_size` coloured probes
-    (`block_tridiagonal_from_jvp`) and factors them once (O(n b³)); each `compute` is two
-    scans (O(n b²)). The operator must act on a flat real vector of length n·`block_size`.
-    A non-finite solution (a singular pivot block) is reported as `RESULTS.singular`.
+    A `BlockTridiagonal` or `BorderedBlockTridiagonal` operator is factored directly (block LU,
+    O(n b³)); any other operator of that structure (e.g. a `lineax.JacobianLinearOperator`) has
+    its blocks read off 3·`block_size` coloured products (`block_tridiagonal_from_jvp`) and its
+    borders off `border` products with it and with its transpose. Each `compute` is then two
+    scans (O(n b²)).
     """
 
     block_size: int = eqx.field(static=True)
+    border: int = eqx.field(static=True, default=0)
 
-    def init(self, operator: lx.AbstractLinearOperator, options: dict[str, Any]) -> _SolverState:
-        del options
-        structure = operator.in_structure()
-        if (
-            not isinstance(structure, jax.ShapeDtypeStruct)
-            or len(structure.shape) != 1
-            or operator.out_structure().shape != structure.shape
-        ):
+    def structured(self, operator):
+        if isinstance(operator, (BlockTridiagonal, BorderedBlockTridiagonal, RowReplacedJacobian)):
+            return operator
+        size, b, k = operator.in_structure().shape[0], self.block_size, self.border
+        if (size - k) % b != 0:
             raise ValueError(
-                "BlockTridiagonalSolver needs a square operator on a flat vector, got input "
-                f"structure {structure} and output structure {operator.out_structure()}"
+                f"BlockTridiagonalSolver: operator size {size} minus border {k} is not a "
+                f"multiple of block_size={b}"
             )
-        size, b = structure.shape[0], self.block_size
-        if size % b != 0:
-            raise ValueError(
-                f"BlockTridiagonalSolver: operator size {size} is not a multiple of block_size={b}"
-            )
-        matrix = block_tridiagonal_from_jvp(operator.mv, size // b, b, structure.dtype)
-        return _SolverState(factors=matrix.factor(), transposed=False)
+        n = (size - k) // b
+        dtype = operator.in_structure().dtype
+        pad = lambda v: jnp.concatenate([v, jnp.zeros(k, v.dtype)])  # noqa: E731
+        blocks = block_tridiagonal_from_jvp(lambda v: operator.mv(pad(v))[: n * b], n, b, dtype)
+        if not k:
+            return blocks
+        columns, rows = border_columns(operator, n * b, k)
+        return BorderedBlockTridiagonal(blocks, columns[: n * b], rows, columns[n * b :])
 
-    def compute(
-        self, state: _SolverState, vector: Float[Array, " nb"], options: dict[str, Any]
-    ) -> tuple[Float[Array, " nb"], lx.RESULTS, dict[str, Any]]:
-        del options
-        if state.transposed:
-            solution = state.factors.solve_transpose(vector)
-        else:
-            solution = state.factors.solve(vector)
-        result = lx.RESULTS.where(
-            jnp.all(jnp.isfinite(solution)), lx.RESULTS.successful, lx.RESULTS.singular
-        )
-        return solution, result, {}
-
-    def transpose(self, state: _SolverState, options: dict[str, Any]):
-        return _SolverState(factors=state.factors, transposed=not state.transposed), options
-
-    def conj(self, state: _SolverState, options: dict[str, Any]):
-        # the blocks are read off a real operator, so conjugation changes nothing
-        return state, options
-
-    def assume_full_rank(self) -> bool:
-        return True
+    def factor(self, matrix):
+        if isinstance(matrix, RowReplacedJacobian):
+            inner = _BorderedBlockFactors(matrix.augmented.tridiagonal.factors(), matrix.augmented)
+            return _RowReplacedFactors(inner, matrix.augmented.n_border)
+        if isinstance(matrix, BorderedBlockTridiagonal):
+            return _BorderedBlockFactors(matrix.tridiagonal.factors(), matrix)
+        return matrix.factors()

@@ -5,12 +5,17 @@ import jax
 import numpy as np
 from jaxtyping import Array
 
+from .._constants import BOLTZMANN_EV
 from .._custom_types import ScalarLike, as_float, check, traced
 from .._thermo.activity import CustomActivity, LatticeSaturation
 from .._thermo.segregation import Segregation
+from .boundaries import AbstractBoundary, Bulk
+from .kinetics import ButlerVolmer, resolve_species
+from .layout import build_layout
 from .phase import Phase
 from .species import Species
-from .state import AbstractState, Closed
+from .state import AbstractState
+from .state_resolution import validate_state
 from .thermal import AbstractThermalBoundary, HeatFlux, OnsagerMatrix
 
 GEOMETRIES = ("planar", "cylindrical", "spherical")
@@ -60,8 +65,6 @@ class Interface(eqx.Module):
 
 
 def _kinetics_tuple(kinetics, what: str) -> tuple:
-    from .kinetics import ButlerVolmer
-
     if isinstance(kinetics, ButlerVolmer):
         kinetics = (kinetics,)
     kinetics = tuple(kinetics)
@@ -69,79 +72,6 @@ def _kinetics_tuple(kinetics, what: str) -> tuple:
         if not isinstance(k, ButlerVolmer):
             raise TypeError(f"{what} must be pnpjax.ButlerVolmer rate laws, got {type(k)}")
     return kinetics
-
-
-class AbstractBoundary(eqx.Module):
-    """A boundary condition at the left or right end of the junction."""
-
-
-class Bulk(AbstractBoundary):
-    """A semi-infinite neutral bulk: zero field at the end of a phase long enough to be neutral.
-
-    If the end phase has `thickness=None`, the mesh chooses its length from the Debye length and
-    the built-in potential (25 Debye lengths plus four depletion widths, `Mesh.auto`).
-    """
-
-
-class Symmetry(AbstractBoundary):
-    """A symmetry plane (zero field, no flux) at the end of a phase of given thickness: the centre
-    of a symmetric film, grain or particle."""
-
-
-class Electrode(AbstractBoundary):
-    """An ideally polarisable electrode held at `potential` (V): it fixes φ and exchanges no
-    species (blocking to ions, electrons and holes alike), so it does not fix the Fermi level.
-
-    **Arguments:**
-
-    - `potential`: electrostatic potential φ at the contact (V), in the gauge where the reference
-      phase or reservoir defines φ = 0.
-    - `exchange`: `ButlerVolmer` rate laws of species the electrode exchanges with its reservoir
-      (transport solvers only; e.g. Li^+ between a Li metal electrode and a solid electrolyte).
-      The equilibrium solver treats the electrode as blocking.
-    """
-
-    potential: Array
-    exchange: tuple
-
-    def __init__(self, potential: ScalarLike = 0.0, exchange=()):
-        self.potential = as_float(potential)
-        self.exchange = _kinetics_tuple(exchange, "Electrode: exchange")
-
-    def __check_init__(self):
-        check(np.isfinite, self.potential, "Electrode: potential (V) must be finite")
-        names = [k.species for k in self.exchange]
-        if len(set(names)) != len(names):
-            raise ValueError(f"Electrode: exchange names a species twice: {names}")
-
-
-class Ohmic(AbstractBoundary):
-    """An ohmic contact: every mobile carrier of the end phase is held at its neutral bulk
-    concentration (the equilibrium of the junction's state) and φ at the bulk's neutral
-    potential plus `potential` (V). It exchanges every species freely, so current flows
-    through it.
-
-    The equilibrium solver accepts it only at zero `potential` (a biased ohmic contact drives a
-    current; use `solve_steady_state` or `solve_transient`); it needs a `Reservoir` or
-    `ReferenceBulk` state, which defines the contact's composition.
-
-    **Arguments:**
-
-    - `potential`: applied potential of the contact (V) relative to its equilibrium value.
-    """
-
-    potential: Array
-
-    def __init__(self, potential: ScalarLike = 0.0):
-        self.potential = as_float(potential)
-
-    def __check_init__(self):
-        check(np.isfinite, self.potential, "Ohmic: potential (V) must be finite")
-
-
-def has_fixed_potential(boundary: AbstractBoundary) -> bool:
-    """True for boundaries that fix φ (`Electrode`, `Ohmic`)."""
-    return isinstance(boundary, (Electrode, Ohmic))
 
 
 class Junction(eqx.Module):
@@ -156,8 +86,8 @@ class Junction(eqx.Module):
     - `phases`: the phases, left to right.
     - `state`: what fixes the equilibrium: `Reservoir`, `ReferenceBulk` or `Closed`.
     - `interfaces`: one `Interface` per pair of neighbours (default: charge-free, transparent).
-    - `left`, `right`: boundary conditions (`Bulk`, `Symmetry`, `Electrode`, `Ohmic`); default
-      `Bulk`.
+    - `left`, `right`: boundary conditions (`Bulk`, `Symmetry`, `Electrode`, `Ohmic`,
+      `SchottkyContact`); default `Bulk`.
     - `temperature`: T (K).
     - `species`: the `Species`; by default inferred from the Kröger–Vink labels used in the
       phases' carriers. Plain names need an explicit `Species(name, charge=...)`.
@@ -258,12 +188,8 @@ class Junction(eqx.Module):
         for side, boundary in (("left", self.left), ("right", self.right)):
             if not isinstance(boundary, AbstractBoundary):
                 raise TypeError(
-                    f"Junction: {side} must be pnpjax.Bulk, Symmetry, Electrode or Ohmic"
-                )
-            if isinstance(boundary, Ohmic) and isinstance(self.state, Closed):
-                raise ValueError(
-                    f"Junction: the {side} Ohmic contact exchanges every species, which a Closed "
-                    "state forbids; use Reservoir or ReferenceBulk, or an Electrode"
+                    f"Junction: {side} must be a boundary (pnpjax.Bulk, Symmetry, Electrode, "
+                    f"Ohmic, SchottkyContact), got {type(boundary).__name__}"
                 )
         known = {s.name for s in self.species} | {"E_F"}
         for k, interface in enumerate(self.interfaces):
@@ -274,8 +200,8 @@ class Junction(eqx.Module):
                         f" blocks unknown species {name!r}; known species are {sorted(known)}"
                     )
         for index, phase in enumerate(self.phases):
-            at_bulk_end = (index == 0 and isinstance(self.left, Bulk)) or (
-                index == len(self.phases) - 1 and isinstance(self.right, Bulk)
+            at_bulk_end = (index == 0 and self.left.semi_infinite) or (
+                index == len(self.phases) - 1 and self.right.semi_infinite
             )
             if phase.thickness is None and not at_bulk_end:
                 raise ValueError(
@@ -284,13 +210,13 @@ class Junction(eqx.Module):
                 )
         if self.geometry != "planar":
             origin = np.asarray(self.origin) if not traced(self.origin) else None
-            if origin is not None and origin == 0 and not isinstance(self.left, Symmetry):
+            if origin is not None and origin == 0 and not self.left.centre:
                 raise ValueError(
                     f"Junction: {self.geometry} geometry with origin=0 needs left=Symmetry() "
                     "(the centre); or give an inner radius origin > 0"
                 )
             for boundary, phase in ((self.left, self.phases[0]), (self.right, self.phases[-1])):
-                if isinstance(boundary, Bulk) and phase.thickness is None:
+                if boundary.semi_infinite and phase.thickness is None:
                     raise ValueError(
                         f"Junction: {self.geometry} geometry needs finite radii; give phase "
                         f"{phase.name!r} a thickness (m)"
@@ -314,42 +240,9 @@ class Junction(eqx.Module):
         _check_nonideal(self)
         _check_kinetics(self)
         _check_counter_charge(self)
-        _check_bulk_ends(self)
-        from .._discretise.problem import validate_state
-        from .layout import build_layout
-
+        for side, boundary in (("left", self.left), ("right", self.right)):
+            boundary.check(self, side)
         validate_state(self, build_layout(self))
-
-
-def _check_bulk_ends(junction: Junction):
-    """The end phase at a `Bulk` boundary must be able to be neutral: mobile carriers of both
-    signs, or a fixed charge opposite to a mobile carrier's sign."""
-    charge = {s.name: s.charge for s in junction.species}
-    for boundary, phase in (
-        (junction.left, junction.phases[0]),
-        (junction.right, junction.phases[-1]),
-    ):
-        if not isinstance(boundary, Bulk):
-            continue
-        signs = {np.sign(charge[n]) for n, c in phase.carriers.items() if c.mobile and charge[n]}
-        fixed_leaves = [phase.background_charge] + [
-            c.density for n, c in phase.carriers.items() if not c.mobile and charge[n]
-        ]
-        if any(traced(leaf) for leaf in fixed_leaves):
-            continue
-        fixed = float(phase.background_charge) + sum(
-            charge[n] * float(c.density)
-            for n, c in phase.carriers.items()
-            if not c.mobile and charge[n]
-        )
-        if signs >= {1, -1} or (fixed != 0 and -np.sign(fixed) in signs):
-            continue
-        raise ValueError(
-            f"Phase {phase.name!r} ends the junction at a Bulk() boundary but cannot be neutral "
-            f"(mobile charge signs {sorted(int(s) for s in signs)}, fixed charge {fixed:.3g} "
-            "e·m^-3); add a mobile counter-carrier or background_charge, or use Symmetry()/"
-            "Electrode() with a finite thickness"
-        )
 
 
 def _resolve_species(phases, species) -> tuple[Species, ...]:
@@ -398,8 +291,8 @@ def _check_counter_charge(junction: Junction):
         if fixed == 0.0:
             continue
         local = {np.sign(charge[n]) for n, c in phase.carriers.items() if c.mobile and charge[n]}
-        end_bulk = (index == 0 and isinstance(junction.left, Bulk)) or (
-            index == len(junction.phases) - 1 and isinstance(junction.right, Bulk)
+        end_bulk = (index == 0 and junction.left.semi_infinite) or (
+            index == len(junction.phases) - 1 and junction.right.semi_infinite
         )
         needed = -np.sign(fixed)
         if (end_bulk and needed not in local) or needed not in mobile_signs:
@@ -431,8 +324,6 @@ def without_profiles(junction: Junction) -> Junction:
 
 
 def _check_nonideal(junction: Junction):
-    from .._constants import BOLTZMANN_EV
-
     if not traced(junction.temperature):
         kT = BOLTZMANN_EV * float(junction.temperature)
         for phase in junction.phases:
@@ -477,8 +368,6 @@ def _check_nonideal(junction: Junction):
 
 def _check_kinetics(junction: Junction):
     """Rate laws must name mobile carriers where they act."""
-    from .kinetics import resolve_species
-
     names = tuple(s.name for s in junction.species)
     kinds = tuple(s.kind for s in junction.species)
 
@@ -494,16 +383,6 @@ def _check_kinetics(junction: Junction):
                     f"Junction: interface {k} ({left.name}|{right.name}) has ButlerVolmer "
                     f"kinetics for {rate.species!r}, which must be a mobile carrier of both "
                     "phases"
-                )
-    for side, boundary, phase in (
-        ("left", junction.left, junction.phases[0]),
-        ("right", junction.right, junction.phases[-1]),
-    ):
-        for rate in getattr(boundary, "exchange", ()):
-            if not mobile_in(phase, rate.species):
-                raise ValueError(
-                    f"Junction: the {side} Electrode exchanges {rate.species!r}, which is not a "
-                    f"mobile carrier of the end phase {phase.name!r}"
                 )
     for phase in junction.phases:
         for rate in phase.reactions:

@@ -13,8 +13,9 @@ Wiley (2023), ch. 6 (defect kinetics).
 import abc
 
 import equinox as eqx
+import jax.numpy as jnp
 import numpy as np
-from jaxtyping import Array
+from jaxtyping import Array, Float
 
 from .._custom_types import ScalarLike, as_float, check
 from .._thermo.defect_labels import COMPONENT, parse_label
@@ -82,6 +83,52 @@ class ButlerVolmer(eqx.Module):
                 f"ButlerVolmer({self.species!r}): reservoir (eV) must be finite",
             )
 
+    def flow(self, delta, scale):
+        """The particle flow from side 1 to side 2 for $\\Delta = (\\tilde\\mu_1 -
+        \\tilde\\mu_2)/k_BT$ (dimensionless): $j_0\\,$`scale`$\\,[e^{\\alpha\\Delta} -
+        e^{-(1-\\alpha)\\Delta}]$, with `scale` the flow per unit of j_0 (A/m^2) in the
+        caller's units (1/(|z|e) times area and time)."""
+        delta = jnp.clip(delta, -EXPONENT_LIMIT, EXPONENT_LIMIT)
+        alpha = self.symmetry
+        return (
+            self.exchange_current * scale * (jnp.exp(alpha * delta) - jnp.exp(-(1 - alpha) * delta))
+        )
+
+
+EXPONENT_LIMIT = 500.0
+"""Exponents of rate laws are clipped here (e^500 ≈ 1e217): a wild iterate stays finite."""
+
+
+class RateContext(eqx.Module):
+    """What a bulk rate law sees at `m` sites (non-dimensional: concentrations in c_ref, times
+    in t₀, energies in k_BT at the site).
+
+    - `concentration`, `log_gamma`, `log_weight` `[m, S]`: c, ln γ, and
+      $\\ln(Ne^{-\\mu^\\circ/k_BT})$ of every species (its ideal concentration at zero
+      electrochemical potential, including the hole sign convention and segregation energies).
+    - `kT` `[m]`: k_BT (eV) at each site; `time`, `density`: t₀ (s) and c_ref (m^-3).
+    - `stoichiometry`: `((species column, ν), ...)`; `electron`, `hole`: columns (−1 if none).
+    """
+
+    concentration: Float[Array, "m s"]
+    log_gamma: Float[Array, "m s"]
+    log_weight: Float[Array, "m s"]
+    kT: Float[Array, " m"]
+    time: Array
+    density: Array
+    stoichiometry: tuple[tuple[int, float], ...] = eqx.field(static=True)
+    electron: int = eqx.field(static=True)
+    hole: int = eqx.field(static=True)
+
+    def electron_hole_excess(self):
+        """$(n, p, np - n_i^2e^{-(\\ln\\gamma_n + \\ln\\gamma_p)}, n_i^2)$: the departure
+        from equilibrium that every band-to-band rate shares."""
+        e, h = self.electron, self.hole
+        n, p = self.concentration[:, e], self.concentration[:, h]
+        ni2 = jnp.exp(self.log_weight[:, e] + self.log_weight[:, h])
+        excess = n * p - ni2 * jnp.exp(-(self.log_gamma[:, e] + self.log_gamma[:, h]))
+        return n, p, excess, ni2
+
 
 class AbstractRate(eqx.Module):
     """A bulk reaction rate law (m^-3 s^-1), attached to a phase with `Phase(reactions=...)`.
@@ -93,6 +140,10 @@ class AbstractRate(eqx.Module):
     @abc.abstractmethod
     def stoichiometry(self) -> dict[str, float]:
         """`{species name: stoichiometric number}`, products positive."""
+
+    @abc.abstractmethod
+    def rate(self, context: RateContext) -> Float[Array, " m"]:
+        """The net rate r (reactants → products) at every site, per scaled volume and time."""
 
 
 class MassAction(AbstractRate):
@@ -145,6 +196,22 @@ class MassAction(AbstractRate):
     def stoichiometry(self) -> dict[str, float]:
         return dict(self.terms)
 
+    def rate(self, context: RateContext):
+        activity = jnp.maximum(context.concentration, 0.0) * jnp.exp(context.log_gamma)
+        m = activity.shape[0]
+        forward, backward, log_k = jnp.ones(m), jnp.ones(m), jnp.zeros(m)
+        reactants = 0.0
+        for s, nu in context.stoichiometry:
+            log_k = log_k + nu * context.log_weight[:, s]
+            if nu < 0:
+                forward = forward * activity[:, s] ** (-nu)
+                reactants -= nu
+            else:
+                backward = backward * activity[:, s] ** nu
+        k_f = self.rate_constant * context.time * context.density ** (reactants - 1)
+        log_k = jnp.clip(log_k, -EXPONENT_LIMIT, EXPONENT_LIMIT)
+        return k_f * (forward - backward * jnp.exp(-log_k))
+
 
 class ShockleyReadHall(AbstractRate):
     """Shockley–Read–Hall recombination of electrons and holes through a trap level
@@ -185,6 +252,14 @@ class ShockleyReadHall(AbstractRate):
     def stoichiometry(self) -> dict[str, float]:
         return {"e'": -1.0, "h^•": -1.0}
 
+    def rate(self, context: RateContext):
+        n, p, excess, ni2 = context.electron_hole_excess()
+        ni = jnp.sqrt(ni2)
+        level = self.trap_level / context.kT
+        n1, p1 = ni * jnp.exp(level), ni * jnp.exp(-level)
+        tau_n, tau_p = self.tau_n / context.time, self.tau_p / context.time
+        return excess / (tau_p * (n + n1) + tau_n * (p + p1))
+
 
 class Radiative(AbstractRate):
     """Direct (band-to-band, radiative) recombination $R = B(np - n_i^2)$ (m^-3 s^-1); with
@@ -210,6 +285,10 @@ class Radiative(AbstractRate):
     @property
     def stoichiometry(self) -> dict[str, float]:
         return {"e'": -1.0, "h^•": -1.0}
+
+    def rate(self, context: RateContext):
+        _, _, excess, _ = context.electron_hole_excess()
+        return self.coefficient * context.density * context.time * excess
 
 
 def resolve_species(rate: AbstractRate, species_names, kinds) -> dict[int, float]:

@@ -8,7 +8,6 @@ import dataclasses
 
 import numpy as np
 
-from .junction import Junction, has_fixed_potential
 from .state import Closed, ReferenceBulk, Reservoir
 
 FERMI = "E_F"
@@ -67,7 +66,8 @@ def group_name(species) -> str:
     return FERMI if species.kind in ("electron", "hole") else species.name
 
 
-def build_layout(junction: Junction) -> Layout:
+def build_layout(junction) -> Layout:
+    """The static `Layout` of a `Junction`."""
     species = junction.species
     names = tuple(s.name for s in species)
     n_p, n_s = len(junction.phases), len(species)
@@ -111,7 +111,7 @@ def build_layout(junction: Junction) -> Layout:
                     if mobile[p, i]:
                         potential_index[p, i] = k
     closed = _is_closed(junction.state, keys, group_of, regions, junction)
-    has_dirichlet = has_fixed_potential(junction.left) or has_fixed_potential(junction.right)
+    has_dirichlet = junction.left.fixes_potential or junction.right.fixes_potential
     layout = Layout(
         species=names,
         kinds=tuple(s.kind for s in species),

@@ -33,6 +33,7 @@ Systems*, World Scientific (2008), ch. 3–4; H. B. Callen, *Phys. Rev.* 73, 134
 """
 
 import abc
+from typing import ClassVar
 
 import equinox as eqx
 import jax.numpy as jnp
@@ -41,8 +42,6 @@ from jaxtyping import Array
 
 from .._constants import BOLTZMANN, BOLTZMANN_EV
 from .._custom_types import ScalarLike, as_float, check, concrete
-
-FIXED_TEMPERATURE, HEAT_FLUX, CONVECTIVE = 0, 1, 2
 
 
 class AbstractThermalTransport(eqx.Module):
@@ -310,17 +309,52 @@ def energy_representation(matrix, enthalpy):
     return a.T @ matrix @ a
 
 
+class ThermalEnd(eqx.Module):
+    """One end of a junction with heat transport, as a thermal boundary sees it
+    (non-dimensional): θ = T/T₀ at the end node, the scaled face `area`, T₀ (K), the scaled
+    energy flow per W/m² (`flux_scale`) and the continuation `ramp` (the fraction of each
+    boundary value's departure from T₀ applied; 1 outside the steady-state stages)."""
+
+    theta: Array
+    area: Array
+    t0: Array
+    flux_scale: Array
+    ramp: Array
+
+    def ramped(self, temperature) -> Array:
+        """θ of a boundary temperature (K) with the ramp applied."""
+        return 1.0 + self.ramp * (temperature / self.t0 - 1.0)
+
+
 class AbstractThermalBoundary(eqx.Module):
     """A thermal boundary condition at one end of the junction
-    (`Junction(thermal_left=..., thermal_right=...)`)."""
+    (`Junction(thermal_left=..., thermal_right=...)`).
 
-    kind: eqx.AbstractClassVar[int]
+    `holds_temperature` declares a temperature held at the end (its energy row becomes
+    algebraic, θ = `held_theta`); otherwise `heat_inflow` adds to the end box's energy
+    balance. `temperature_scale` is the temperature (K) the boundary imposes on the junction
+    (for the number of continuation stages), `None` for a flux.
+    """
+
+    holds_temperature: ClassVar[bool] = False
+
+    def held_theta(self, end: ThermalEnd) -> Array:
+        """θ held at the end; only called when `holds_temperature`."""
+        raise TypeError(f"{type(self).__name__} holds no temperature")
+
+    def heat_inflow(self, end: ThermalEnd) -> Array:
+        """Scaled heat flowing into the end box (default: none)."""
+        return jnp.zeros(())
+
+    def temperature_scale(self):
+        """The temperature (K) the boundary pulls the junction to, or `None`."""
+        return None
 
 
 class FixedTemperature(AbstractThermalBoundary):
     """The end is held at `temperature` (K) (a thermostat or heat sink)."""
 
-    kind = FIXED_TEMPERATURE
+    holds_temperature: ClassVar[bool] = True
     temperature: Array
 
     def __init__(self, temperature: ScalarLike):
@@ -333,12 +367,17 @@ class FixedTemperature(AbstractThermalBoundary):
             f"FixedTemperature: temperature (K) must be > 0, got {self.temperature}",
         )
 
+    def held_theta(self, end: ThermalEnd) -> Array:
+        return end.ramped(self.temperature)
+
+    def temperature_scale(self):
+        return self.temperature
+
 
 class HeatFlux(AbstractThermalBoundary):
     """A given heat flux `flux` (W/m^2 in planar geometry; W/m cylindrical, W spherical)
     flowing **into** the junction through the end; `HeatFlux(0.0)` is an adiabatic end."""
 
-    kind = HEAT_FLUX
     flux: Array
 
     def __init__(self, flux: ScalarLike = 0.0):
@@ -347,6 +386,9 @@ class HeatFlux(AbstractThermalBoundary):
     def __check_init__(self):
         check(np.isfinite, self.flux, f"HeatFlux: flux (W/m^2) must be finite, got {self.flux}")
 
+    def heat_inflow(self, end: ThermalEnd) -> Array:
+        return end.ramp * self.flux * end.flux_scale * end.area
+
 
 class Convective(AbstractThermalBoundary):
     """Newton cooling: the heat flux into the junction is $h(T_\\text{ambient} - T)$.
@@ -354,7 +396,6 @@ class Convective(AbstractThermalBoundary):
     **Arguments:** `transfer_coefficient` h (W m^-2 K^-1, > 0), `ambient` temperature (K).
     """
 
-    kind = CONVECTIVE
     transfer_coefficient: Array
     ambient: Array
 
@@ -374,3 +415,10 @@ class Convective(AbstractThermalBoundary):
             self.ambient,
             f"Convective: ambient temperature (K) must be > 0, got {self.ambient}",
         )
+
+    def heat_inflow(self, end: ThermalEnd) -> Array:
+        h = self.transfer_coefficient * end.flux_scale * end.t0
+        return h * end.area * (end.ramped(self.ambient) - end.theta)
+
+    def temperature_scale(self):
+        return self.ambient

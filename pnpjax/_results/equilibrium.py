@@ -1,25 +1,23 @@
 """The equilibrium solution and the quantities derived from it, all in SI units."""
 
-import csv
-
 import equinox as eqx
 import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Float, Int
 
-from .._constants import ELEMENTARY_CHARGE, VACUUM_PERMITTIVITY
-from .._discretise.geometry import dimension
+from .._constants import BOLTZMANN_EV, ELEMENTARY_CHARGE, VACUUM_PERMITTIVITY
+from .._discretise.phases import bulk_state, charge_density
 from .._discretise.poisson import (
     amount_weights,
-    bulk_concentrations,
-    charge_density,
-    concentrations,
-    debye_lengths,
     full_potentials,
+    half_box_concentrations,
     split,
 )
 from .._discretise.problem import Problem
-from .._solvers.newton import RESULT_MESSAGES
+from .._geometry import dimension
+from .._solution import RESULTS, message
+from .._solution import name as result_name
+from .table import write_csv
 
 
 class EquilibriumSolution(eqx.Module):
@@ -48,7 +46,8 @@ class EquilibriumSolution(eqx.Module):
       surface charge; zero at field-free ends).
     - `amounts` (per potential key; geometry's measure) and `total_charge` (C per area, length or
       particle, surface charges included).
-    - `result` (0 = success), `iterations`, `residual` (relative).
+    - `result` (a `pnpjax.RESULTS` item; `message` says it in words), `iterations` (Newton
+      steps), `residual` (relative, of the last Newton step).
     """
 
     species: tuple[str, ...] = eqx.field(static=True)
@@ -82,19 +81,19 @@ class EquilibriumSolution(eqx.Module):
     amounts: Float[Array, " k"]
     total_charge: Float[Array, ""]
     temperature: Float[Array, ""]
-    result: Int[Array, ""]
+    result: RESULTS
     iterations: Int[Array, ""]
     residual: Float[Array, ""]
 
     @property
     def converged(self):
-        """True where the solve succeeded."""
-        return self.result == 0
+        """True where the solve succeeded (an array for a batch)."""
+        return jnp.asarray(self.result._value) == 0
 
     @property
     def message(self) -> str:
-        """Human-readable result code (unbatched solutions)."""
-        return RESULT_MESSAGES[int(self.result)]
+        """Why the solve ended, in words ("success" when it succeeded)."""
+        return message(self.result)
 
     def concentration_of(self, species: str) -> Float[Array, " m"]:
         """Concentration profile (m^-3) of one species (batched solutions keep their leading
@@ -133,7 +132,8 @@ class EquilibriumSolution(eqx.Module):
     def summary(self) -> dict:
         """Scalar results as plain Python numbers (SI units, eV), for printing or JSON."""
         out = {
-            "result": RESULT_MESSAGES[int(self.result)],
+            "result": result_name(self.result),
+            "message": message(self.result),
             "iterations": int(self.iterations),
             "relative_residual": float(self.residual),
             "nodes": int(self.x_nodes.shape[0]),
@@ -168,17 +168,7 @@ class EquilibriumSolution(eqx.Module):
         write_csv(path, self.to_dict())
 
 
-def write_csv(path, table: dict[str, np.ndarray]) -> None:
-    """Columns of equal length, keyed by name with unit, to a CSV file (10 significant
-    digits)."""
-    with open(path, "w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(list(table))
-        for row in zip(*table.values()):
-            writer.writerow([f"{v:.10g}" for v in row])
-
-
-def _profile_entries(problem: Problem):
+def profile_entries(problem: Problem):
     """Static (node, side) pairs of the profile: side 0 = left half box, 1 = right, 2 = both."""
     n = problem.n_nodes
     interfaces = set(int(j) for j in problem.interface_nodes)
@@ -243,9 +233,7 @@ def _side_sums(problem: Problem, box_left, box_right, x, splits=None):
     return jnp.stack(excess), jnp.stack(width)
 
 
-def make_solution(
-    problem: Problem, y, iterations, rel, code, temperature, splits=None
-) -> EquilibriumSolution:
+def make_solution(problem: Problem, y, iterations, rel, result, splits=None) -> EquilibriumSolution:
     """Convert the non-dimensional solution `y` into an `EquilibriumSolution` (`splits`: see
     `side_splits`)."""
     layout = problem.layout
@@ -254,12 +242,16 @@ def make_solution(
     kT, L0, c_ref = problem.kT, problem.length_scale, problem.c_ref
     e = ELEMENTARY_CHARGE
     charge_scale = e * c_ref * L0  # C/m^2 per unit scaled surface charge
-    nodes, sides = _profile_entries(problem)
+    nodes, sides = profile_entries(problem)
     lp, rp = problem.left_phase, problem.right_phase
-    c_left = concentrations(problem, lp, u, g, problem.shift_left)
-    c_right = concentrations(problem, rp, u, g, problem.shift_right)
-    rho_left = charge_density(problem, lp, c_left)
-    rho_right = charge_density(problem, rp, c_right)
+    n = problem.n_nodes
+    c_half = (
+        half_box_concentrations(problem, u, g)
+        + problem.frozen[np.maximum(problem.topology.half_phase, 0)]
+    )
+    c_left, c_right = c_half[:n], c_half[n:]
+    rho_left = charge_density(problem.phases, lp, c_left)
+    rho_right = charge_density(problem.phases, rp, c_right)
     box_left = problem.vol_left * rho_left
     box_right = problem.vol_right * rho_right
     flux = problem.conductance * (u[:-1] - u[1:])
@@ -307,9 +299,9 @@ def make_solution(
             k = layout.potential_index[entry_phase, s]
             g_entry = g[np.maximum(k, 0)] if layout.n_potentials else jnp.zeros(nodes.shape)
             fermi = jnp.where(has, g_entry * kT, fermi)
-    bulk_c, u_b, exists = bulk_concentrations(problem, g)
-    debye = debye_lengths(problem, g, u_b) * L0
-    phi_b = jnp.where(exists, u_b * kT, jnp.nan)
+    bulk = bulk_state(problem.phases, g)
+    debye = bulk.debye_lengths(problem.phases) * L0
+    phi_b = jnp.where(bulk.exists, bulk.u * kT, jnp.nan)
     interfaces = problem.interface_nodes
     phi_i = phi[interfaces]
     n_int = interfaces.size
@@ -348,8 +340,8 @@ def make_solution(
         phi_nodes=phi,
         electrochemical_potentials=g * kT,
         bulk_potential=phi_b,
-        bulk_concentration=bulk_c * c_ref,
-        has_bulk=exists,
+        bulk_concentration=bulk.concentration * c_ref,
+        has_bulk=bulk.exists,
         debye_length=debye,
         interface_potential=phi_i,
         space_charge_potential=sc,
@@ -359,8 +351,8 @@ def make_solution(
         boundary_charge=boundary_charge,
         amounts=amounts,
         total_charge=total,
-        temperature=temperature,
-        result=code,
+        temperature=kT / BOLTZMANN_EV,
+        result=result,
         iterations=iterations,
         residual=rel,
     )
@@ -368,13 +360,9 @@ def make_solution(
 
 def _amounts(problem: Problem, c_left, c_right):
     """∫ sign·c dV per electrochemical potential (scaled)."""
-    total = jnp.zeros(problem.layout.n_potentials)
-    for phases, vol, c in (
-        (problem.left_phase, problem.vol_left, c_left),
-        (problem.right_phase, problem.vol_right, c_right),
-    ):
-        total = total + jnp.einsum("n,ns,nsk->k", vol, c, amount_weights(problem, phases))
-    return total
+    weights = amount_weights(problem, problem.topology.half_phase)
+    c = jnp.concatenate([c_left, c_right])
+    return jnp.einsum("m,ms,msk->k", problem.half_volume, c, weights)
 
 
 RECONSTRUCTED_FIELDS = ("E", "D", "excess_charge", "layer_width", "boundary_charge", "total_charge")
@@ -383,7 +371,7 @@ recomputed from the extrapolated potential."""
 
 
 def richardson(
-    coarse_problem: Problem, fine_problem: Problem, y_coarse, y_fine, stats, temperature
+    coarse_problem: Problem, fine_problem: Problem, y_coarse, y_fine, stats
 ) -> EquilibriumSolution:
     """Richardson extrapolation of a second-order solution on a mesh and on its refinement
     (every cell halved): $y = (4 y_{h/2} - y_h)/3$ at the coarse nodes, fourth-order accurate
@@ -395,17 +383,17 @@ def richardson(
     n = coarse_problem.n_nodes
     u_fine, g_fine = split(fine_problem, y_fine)
     y_extrapolated = (4 * jnp.concatenate([u_fine[::2], g_fine]) - y_coarse) / 3
-    iterations, rel, code = stats
-    solution = make_solution(coarse_problem, y_extrapolated, iterations, rel, code, temperature)
-    coarse = make_solution(coarse_problem, y_coarse, iterations, rel, code, temperature)
+    iterations, rel, result = stats
+    solution = make_solution(coarse_problem, y_extrapolated, iterations, rel, result)
+    coarse = make_solution(coarse_problem, y_coarse, iterations, rel, result)
     # the same integration regions on both meshes: coarse node j is fine node 2j
     fine_splits = [2 * j for j in side_splits(coarse_problem)]
-    fine = make_solution(fine_problem, y_fine, iterations, rel, code, temperature, fine_splits)
+    fine = make_solution(fine_problem, y_fine, iterations, rel, result, fine_splits)
     fine_index = {
-        (int(j), int(s)): i for i, (j, s) in enumerate(zip(*_profile_entries(fine_problem)))
+        (int(j), int(s)): i for i, (j, s) in enumerate(zip(*profile_entries(fine_problem)))
     }
     entries = np.array(
-        [fine_index[(2 * int(j), int(s))] for j, s in zip(*_profile_entries(coarse_problem))]
+        [fine_index[(2 * int(j), int(s))] for j, s in zip(*profile_entries(coarse_problem))]
     )
     assert fine_problem.n_nodes == 2 * n - 1
     updates = {}

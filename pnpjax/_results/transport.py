@@ -7,10 +7,15 @@ import numpy as np
 from jaxtyping import Array, Float, Int
 
 from .._constants import BOLTZMANN, BOLTZMANN_EV, ELEMENTARY_CHARGE
-from .._discretise import transport_residual as residual
-from .._discretise.geometry import dimension
+from .._discretise.fluxes import edge_fluxes
+from .._discretise.gauss import displacement
+from .._discretise.heat import entropy_production, heat_flows
 from .._discretise.transport import TransportSystem
-from .equilibrium import _profile_entries
+from .._discretise.transport_rows import box_charge, flux_args, terminal_current
+from .._discretise.transport_state import amounts, local_state
+from .._geometry import dimension
+from .._solution import RESULTS, message
+from .equilibrium import profile_entries
 
 
 class TransportSolution(eqx.Module):
@@ -43,7 +48,8 @@ class TransportSolution(eqx.Module):
       fluxes, ≥ 0 (interfacial and electrode transfers not included).
     - `state` `[t, n·B]`: the non-dimensional unknowns (pass `state[-1]` as `initial=` to
       continue on the same mesh).
-    - `result` (0 = success), `steps` (accepted steps or Newton iterations).
+    - `result` (a `pnpjax.RESULTS` item; `message` says it in words), `steps` (accepted
+      steps or Newton iterations).
     """
 
     species: tuple[str, ...] = eqx.field(static=True)
@@ -64,13 +70,18 @@ class TransportSolution(eqx.Module):
     heat_flux: Float[Array, "t m"]
     entropy_production: Float[Array, " t"]
     state: Float[Array, "t nb"]
-    result: Int[Array, ""]
+    result: RESULTS
     steps: Int[Array, ""]
 
     @property
     def converged(self):
-        """True where the solve succeeded."""
-        return self.result == 0
+        """True where the solve succeeded (an array for a batch)."""
+        return jnp.asarray(self.result._value) == 0
+
+    @property
+    def message(self) -> str:
+        """Why the solve ended, in words ("success" when it succeeded)."""
+        return message(self.result)
 
     def concentration_of(self, species: str) -> Float[Array, "t m"]:
         """Concentration (m^-3) of one species `[t, x]`."""
@@ -90,30 +101,30 @@ def _snapshot(system: TransportSystem, t, y):
     problem = system.problem
     layout = problem.layout
     kT, c_ref, L0 = problem.kT, problem.c_ref, problem.length_scale
-    state = residual.local_state(system, y)
+    state = local_state(system, y)
     u, yc, c_left, c_right = state.u, state.yc, state.c_left, state.c_right
-    nodes, sides = _profile_entries(problem)
+    nodes, sides = profile_entries(problem)
     use_left = sides == 0
     c_entry = jnp.where(use_left[:, None], c_left[nodes], c_right[nodes]) * c_ref
-    flows = residual.edge_fluxes(system, *residual._flux_args(state))
-    current = residual.terminal_current(system, t, y, flows)
+    flows = edge_fluxes(system, *flux_args(state))
+    current = terminal_current(system, t, y, flows)
     electronic = np.array([k in ("electron", "hole") for k in layout.kinds])
     # the particle currents through the first and the last cell: at each contact
     particle = flows[jnp.array([0, -1])] * layout.z
     ionic = jnp.where(electronic, 0.0, particle).sum(axis=1)
     electron = jnp.where(electronic, particle, 0.0).sum(axis=1)
     charge_scale = ELEMENTARY_CHARGE * c_ref * L0
-    displacement = residual.displacement(system, u)
-    charge = residual.box_charge(system, yc)
-    left_face = (displacement[0] - charge[0]) / problem.node_area[0]
-    right_face = -(displacement[-1] + charge[-1]) / problem.node_area[-1]
+    face_flow = displacement(problem.conductance, u)
+    charge = box_charge(system, yc)
+    left_face = (face_flow[0] - charge[0]) / problem.node_area[0]
+    right_face = -(face_flow[-1] + charge[-1]) / problem.node_area[-1]
     d = dimension(problem.geometry)
-    amount = residual.amounts(system, yc).sum(axis=0) * c_ref * L0**d
+    amount = amounts(system, yc).sum(axis=0) * c_ref * L0**d
     theta = jnp.ones(problem.n_nodes) if state.theta is None else state.theta
     # W (per m^2 planar) per scaled energy flow, and W/K per scaled entropy production
     power_scale = BOLTZMANN * problem.kT / BOLTZMANN_EV * c_ref * L0**d / system.time_scale
-    heat = residual.heat_flows(system, state, flows) * power_scale
-    entropy = residual.entropy_production(system, state, flows).sum()
+    heat = heat_flows(system, state, flows) * power_scale
+    entropy = entropy_production(system, state, flows).sum()
     return dict(
         phi=u[nodes] * kT,
         concentration=c_entry.T,
@@ -141,7 +152,7 @@ def _cells_at_entries(values, nodes, sides):
 def make_solution(system: TransportSystem, ts, ys, reference_voltage, result, steps):
     """A `TransportSolution` from scaled times `ts` and states `ys` `[t, n·B]`."""
     problem = system.problem
-    nodes, sides = _profile_entries(problem)
+    nodes, sides = profile_entries(problem)
     entry_phase = np.where(sides == 0, problem.left_phase[nodes], problem.right_phase[nodes])
     snap = jax.vmap(lambda t, y: _snapshot(system, t, y))(ts, ys)
     return TransportSolution(
@@ -163,6 +174,6 @@ def make_solution(system: TransportSystem, ts, ys, reference_voltage, result, st
         heat_flux=snap["heat_flux"],
         entropy_production=snap["entropy_production"],
         state=ys,
-        result=jnp.asarray(result),
+        result=result,
         steps=jnp.asarray(steps),
     )

@@ -5,7 +5,8 @@ import jax
 import jax.numpy as jnp
 
 from .._mesh import Mesh
-from .._model.junction import Electrode, Junction
+from .._model.boundaries import Electrode
+from .._model.junction import Junction
 from .equilibrium import solve_equilibrium
 from .newton import Newton
 
@@ -64,4 +65,4 @@ def differential_capacitance(
 
     potential = where(junction)
     (_, solution), (capacitance, _) = jax.jvp(charge, (potential,), (jnp.ones_like(potential),))
-    return jnp.where(solution.result == 0, capacitance, jnp.nan), solution
+    return jnp.where(solution.converged, capacitance, jnp.nan), solution

@@ -23,11 +23,17 @@ updates satisfy $w^T\\delta = -w^T(Y - y_n)$ exactly. The error estimate is
 $h\\sum_j (b_j - \\hat b_j)\\tilde F_j$ on the differential rows.
 
 Each step factors $M - h\\gamma\\,\\partial f/\\partial y$ once (block tridiagonal, O(N) by block
-Thomas; the blocks come from 3B Jacobian–vector products with coloured probes) and iterates a
-simplified Newton on every stage; a stage that does not converge rejects the step, and the
-controller retries with a smaller one. Stage solutions carry implicit derivatives
-(custom JVP with the exact Jacobian at the solution), so `jax.grad` through a transient costs
-one structured solve per stage and step.
+Thomas; the blocks come from 3B Jacobian–vector products with coloured probes) and iterates the
+package's Newton core (`newton.py`) on every stage with that frozen factorisation (a simplified
+Newton, undamped, failing fast when it stops contracting); a stage that does not converge
+rejects the step, and the controller retries with a smaller one. Stage solutions carry the
+implicit derivative of `newton.implicit` (the exact stage Jacobian at the solution), so
+`jax.grad` through a transient costs one structured solve per stage and step.
+
+The state at the start of the first step, and after a jump of the drive, is made consistent
+(the algebraic rows solved with the amounts held) inside the step, so one compiled copy of that
+solve serves both; a state that has no consistent potential ends the integration, and the
+solver state records it.
 
 **References:** A. Kværnø, *BIT Numer. Math.* 44, 489 (2004); E. Hairer and G. Wanner,
 *Solving Ordinary Differential Equations II*, 2nd ed., Springer (1996), ch. IV.8 and VI.
@@ -40,10 +46,22 @@ import diffrax
 import equinox as eqx
 import jax
 import jax.numpy as jnp
+import lineax as lx
 import numpy as np
+import optimistix as optx
+from jaxtyping import Array
 
-from .._discretise import transport_residual as residual
-from .._linalg.block_tridiagonal import BlockTridiagonal, block_tridiagonal_from_jvp
+from .._discretise.system import AbstractSystem, Linearisation
+from .._discretise.transport import TransportSystem
+from .._discretise.transport_rows import differential_mask, mass_blocks, rows
+from .._linalg.block_tridiagonal import (
+    BlockTridiagonal,
+    BlockTridiagonalSolver,
+    linearise_block_tridiagonal,
+)
+from .._solution import RESULTS
+from . import newton
+from .transport_start import consistent_state
 
 _TABLEAU = diffrax.Kvaerno5.tableau
 
@@ -62,16 +80,16 @@ def _kvaerno5():
 A_MATRIX, GAMMA, C_NODES, B_SOL, B_ERROR = _kvaerno5()
 
 
-def jacobian_blocks(system, t, y) -> BlockTridiagonal:
+def jacobian_blocks(system: TransportSystem, t, y) -> BlockTridiagonal:
     """∂f/∂y at (t, y) as blocks, from 3B coloured Jacobian–vector products."""
-    fn = lambda y_: residual.rows(system, t, y_)  # noqa: E731
-    mv = lambda v: jax.jvp(fn, (y,), (v,))[1]  # noqa: E731
-    return block_tridiagonal_from_jvp(mv, system.n_nodes, system.block)
+    return linearise_block_tridiagonal(
+        lambda y_: rows(system, t, y_), y, system.n_nodes, system.block
+    )[1]
 
 
-def stage_matrix(system, jac: BlockTridiagonal, h_gamma, row_scale) -> BlockTridiagonal:
+def stage_matrix(system: TransportSystem, jac: BlockTridiagonal, h_gamma, row_scale):
     """`row_scale`·(M − hγ J) as blocks."""
-    m_lower, m_diag = residual.mass_blocks(system)
+    m_lower, m_diag = mass_blocks(system)
     scale = row_scale.reshape(system.n_nodes, system.block)[:, :, None]
     return BlockTridiagonal(
         lower=scale * (m_lower - h_gamma * jac.lower),
@@ -80,106 +98,43 @@ def stage_matrix(system, jac: BlockTridiagonal, h_gamma, row_scale) -> BlockTrid
     )
 
 
-def _mass_matvec(system, v):
-    m_lower, m_diag = residual.mass_blocks(system)
+def _mass_matvec(system: TransportSystem, v):
+    m_lower, m_diag = mass_blocks(system)
     v = v.reshape(system.n_nodes, system.block)
     out = jnp.einsum("nij,nj->ni", m_diag, v)
     out = out.at[1:].add(jnp.einsum("nij,nj->ni", m_lower[1:], v[:-1]))
     return out.reshape(-1)
 
 
-def stage_residual(system, t, h_gamma, y0, history, row_scale, y):
-    """`row_scale`·[M(Y − y_n) − history − hγ f(t, Y)], history = h Σ_{j<i} a_ij F̃_j."""
-    f = residual.rows(system, t, y)
-    return row_scale * (_mass_matvec(system, y - y0) - history - h_gamma * f)
+class StageSystem(AbstractSystem):
+    """One implicit stage: `row_scale`·[M(Y − y_n) − history − hγ f(t, Y)] = 0, history =
+    h Σ_{j<i} a_ij F̃_j (differential rows scaled by 1, algebraic ones by −1/(hγ))."""
 
+    transport: TransportSystem
+    t: Array
+    h_gamma: Array
+    y0: Array
+    history: Array
+    row_scale: Array
 
-def _newton(system, t, h_gamma, y0, history, row_scale, start, factor, absolute, settings):
-    """Simplified Newton on one stage with the step's frozen factorisation. Returns
-    `(Y, converged)`."""
+    def residual(self, y):
+        f = rows(self.transport, self.t, y)
+        return self._scaled(y, f)
 
-    def cond(carry):
-        _, it, norm, rate_ok, _ = carry
-        return (it < settings.max_iterations) & (norm > settings.tolerance) & rate_ok
+    def _scaled(self, y, f):
+        m = _mass_matvec(self.transport, y - self.y0)
+        return self.row_scale * (m - self.history - self.h_gamma * f)
 
-    def body(carry):
-        y, it, norm_prev, _, _ = carry
-        g = stage_residual(system, t, h_gamma, y0, history, row_scale, y)
-        delta = factor.solve(-g)
-        y_new = y + delta
-        weights = absolute + settings.rtol * jnp.abs(y_new)
-        norm = jnp.sqrt(jnp.mean((delta / weights) ** 2))
-        finite = jnp.all(jnp.isfinite(y_new))
-        # a contraction rate above 0.9 after the first iteration will not converge in time
-        rate_ok = finite & ((it == 0) | (norm < 0.9 * norm_prev))
-        return jnp.where(finite, y_new, y), it + 1, norm, rate_ok, finite
-
-    init = (start, jnp.array(0), jnp.array(jnp.inf), jnp.array(True), jnp.array(True))
-    y, _, norm, _, finite = jax.lax.while_loop(cond, body, init)
-    return y, (norm <= settings.tolerance) & finite
-
-
-def _implicit_stage(system, t, h_gamma, y0, history, row_scale, start, factor, absolute, settings):
-    """The stage solution with derivatives by the implicit function theorem: the tangent solves
-    the exact stage Jacobian at the solution, in the same block structure."""
-
-    # every traced input is an argument: a custom_jvp closing over tracers breaks under the
-    # re-tracing of diffrax's checkpointed adjoint
-    @jax.custom_jvp
-    def solve(system, t, h_gamma, y0, history, row_scale, start, factor, absolute):
-        return _newton(
-            system, t, h_gamma, y0, history, row_scale, start, factor, absolute, settings
+    def linearise(self, y) -> Linearisation:
+        system = self.transport
+        f, jac = linearise_block_tridiagonal(
+            lambda y_: rows(system, self.t, y_), y, system.n_nodes, system.block
         )
+        matrix = stage_matrix(system, jac, self.h_gamma, self.row_scale)
+        return Linearisation(self._scaled(y, f), matrix)
 
-    @solve.defjvp
-    def solve_jvp(primals, tangents):
-        y, ok = solve(*primals)
-        system_, t_, h_gamma_, y0_, history_, row_scale_ = primals[:6]
-        fn = lambda s_, t__, hg_, y0__, h__, rs_: stage_residual(  # noqa: E731
-            s_, t__, hg_, y0__, h__, rs_, y
-        )
-        _, dg = jax.jvp(fn, primals[:6], tangents[:6])
-        jac = jacobian_blocks(system_, t_, y)
-        matrix = stage_matrix(system_, jac, h_gamma_, row_scale_)
-        # factor inside the solve functions: closures over factors computed out here leak
-        # tracers through custom_linear_solve's transpose under jit
-        solve_ = lambda b: matrix.solvers()[0](b)  # noqa: E731
-        solve_transpose = lambda b: matrix.solvers()[1](b)  # noqa: E731
-        dy = jax.lax.custom_linear_solve(
-            lambda v: jax.jvp(
-                lambda y_: stage_residual(system_, t_, h_gamma_, y0_, history_, row_scale_, y_),
-                (y,),
-                (v,),
-            )[1],
-            -dg,
-            solve=lambda _, b: solve_(b),
-            transpose_solve=lambda _, b: solve_transpose(b),
-        )
-        return (y, ok), (dy, np.zeros((), jax.dtypes.float0))
-
-    return solve(
-        system,
-        t,
-        h_gamma,
-        y0,
-        history,
-        row_scale,
-        jax.lax.stop_gradient(start),
-        jax.lax.stop_gradient(factor),
-        jax.lax.stop_gradient(absolute),
-    )
-
-
-def consistent_state(system, t, y):
-    """Solve the algebraic rows (Poisson, contacts) at time t with the amounts held fixed:
-    a consistent point of the DAE. Returns `(y, converged)`."""
-    from . import transport_newton as root
-
-    mask = residual.differential_mask(system)
-    v0 = root.to_variables(system, y)
-    weights = np.zeros((0, system.channels.count))
-    v, _, _, ok = root.implicit_newton(system, t, v0, weights, jnp.zeros(0), fixed=(mask, y))
-    return root.to_state(system, v), ok
+    def linear_solver(self) -> lx.AbstractLinearSolver:
+        return BlockTridiagonalSolver(block_size=self.transport.block)
 
 
 class NewtonSettings(eqx.Module):
@@ -189,6 +144,26 @@ class NewtonSettings(eqx.Module):
     max_iterations: int = eqx.field(static=True, default=8)
     tolerance: float = eqx.field(static=True, default=0.03)
     rtol: float = eqx.field(static=True, default=1e-6)
+
+    def newton(self, absolute) -> newton.Newton:
+        """The Newton core's settings for a stage with absolute weights `absolute`."""
+        return newton.Newton(
+            max_steps=self.max_iterations,
+            atol=self.tolerance * absolute,
+            rtol=self.tolerance * self.rtol,
+            residual_tol=None,
+            norm=optx.rms_norm,
+            damping=False,
+            divergence=0.9,
+        )
+
+
+class StepState(eqx.Module):
+    """The solver state between steps: whether the next step starts from the initial state
+    (made consistent inside it) and whether an initial state had no consistent potential."""
+
+    first: Array
+    inconsistent: Array
 
 
 class DAEKvaerno5(diffrax.AbstractAdaptiveSolver):
@@ -221,17 +196,25 @@ class DAEKvaerno5(diffrax.AbstractAdaptiveSolver):
         return 4
 
     def init(self, terms, t0, t1, y0, args):
-        return None
+        return StepState(jnp.array(True), jnp.array(False))
 
     def func(self, terms, t0, y0, args):
-        return residual.rows(args, t0, y0)
+        return rows(args, t0, y0)
 
     def step(self, terms, t0, t1, y0, args, solver_state, made_jump):
         system = args
-        # after a jump of the drive φ jumps: restore consistency before the explicit stage
-        y0 = jax.lax.cond(made_jump, lambda y: consistent_state(system, t0, y)[0], lambda y: y, y0)
+        # the initial state, and the state after a jump of the drive (φ jumps), are made
+        # consistent before the explicit stage
+        restart = made_jump | solver_state.first
+        y0, consistent = jax.lax.cond(
+            restart,
+            lambda y: consistent_state(system, t0, y),
+            lambda y: (y, RESULTS.successful),
+            y0,
+        )
+        failed = consistent != RESULTS.successful
         h = t1 - t0
-        mask = jnp.asarray(residual.differential_mask(system))
+        mask = jnp.asarray(differential_mask(system))
         h_gamma = h * GAMMA
         row_scale = jnp.where(mask, 1.0, -1.0 / h_gamma)
         is_u = np.zeros((system.n_nodes, system.block), bool)
@@ -241,14 +224,17 @@ class DAEKvaerno5(diffrax.AbstractAdaptiveSolver):
         potential = self.rtol if self.potential_atol is None else self.potential_atol
         absolute = jnp.where(is_u, potential, self.atol)
         settings = NewtonSettings(self.newton.max_iterations, self.newton.tolerance, self.rtol)
+        stage_newton = settings.newton(absolute)
 
         y0_fixed = jax.lax.stop_gradient(y0)
         jac = jax.lax.stop_gradient(jacobian_blocks(system, t0, y0_fixed))
         factor = stage_matrix(
             system, jac, jax.lax.stop_gradient(h_gamma), jax.lax.stop_gradient(row_scale)
-        ).factor()
+        )
         factor = jax.lax.stop_gradient(factor)
-        f0 = residual.rows(system, t0, y0)
+        solver = BlockTridiagonalSolver(block_size=system.block)
+        frozen = {"jacobian": (factor, jax.lax.stop_gradient(solver.init(factor, {})))}
+        f0 = rows(system, t0, y0)
         n_stages = A_MATRIX.shape[0]
         stages = jnp.zeros((n_stages, y0.shape[0])).at[0].set(jnp.where(mask, f0, 0.0))
 
@@ -258,10 +244,10 @@ class DAEKvaerno5(diffrax.AbstractAdaptiveSolver):
             a_row, c_i = coefficients
             history = h * (a_row @ stages)
             t_i = t0 + c_i * h
-            start = jax.lax.stop_gradient(y_stage)
-            y_stage, ok = _implicit_stage(
-                system, t_i, h_gamma, y0, history, row_scale, start, factor, absolute, settings
-            )
+            stage_system = StageSystem(system, t_i, h_gamma, y0, history, row_scale)
+            out = newton.solve(stage_system, y_stage, stage_newton, frozen)
+            y_stage = out.y
+            ok = out.result == RESULTS.successful
             # the derivative the stage equation implies, not f(Y_i) recomputed: f(Y_i) would
             # multiply the Newton remainder by hγ‖∂f/∂y‖, which is huge for stiff steps
             implied = (_mass_matvec(system, y_stage - y0) - history) / h_gamma
@@ -282,5 +268,11 @@ class DAEKvaerno5(diffrax.AbstractAdaptiveSolver):
         error = h * (jnp.asarray(B_ERROR) @ stages)
         error = jnp.where(species, error, 0.0)
         error = jnp.where(ok_all, error, jnp.inf)
+        # a state without a consistent potential ends the integration at once
+        error = jnp.where(failed, 0.0, error)
+        result = diffrax.RESULTS.where(
+            failed, diffrax.RESULTS.nonlinear_divergence, diffrax.RESULTS.successful
+        )
         dense_info = dict(y0=y0, y1=y1)
-        return y1, error, dense_info, None, diffrax.RESULTS.successful
+        state = StepState(jnp.array(False), solver_state.inconsistent | failed)
+        return y1, error, dense_info, state, result

@@ -7,10 +7,10 @@ $y = y_0 + \\mathrm{Re}(\\hat y e^{i\\omega t})$ with
 
 $$(i\\omega M - J)\\,\\hat y = \\frac{\\partial f}{\\partial d}\\,\\hat d,$$
 
-where $M\\dot y = f(y, d)$ is the discretised system (`residual.py`), $J = \\partial f/\\partial y$
-its Jacobian (by automatic differentiation, block-tridiagonal) and M the mass matrix. One
-complex block-tridiagonal solve per frequency, O(N), vectorised over the frequencies with
-`jax.vmap`. The terminal current follows from the same linearisation:
+where $M\\dot y = f(y, d)$ is the discretised system (`transport_rows.py`),
+$J = \\partial f/\\partial y$ its Jacobian (by automatic differentiation, block-tridiagonal)
+and M the mass matrix. One complex block-tridiagonal solve per frequency, O(N), vectorised over
+the frequencies with `jax.vmap`. The terminal current follows from the same linearisation:
 $\\hat I = (\\partial I/\\partial y)\\hat y + (\\partial I/\\partial\\dot V)\\,i\\omega\\hat V$ (the
 displacement current of the contacts), and $Z = -\\hat V/\\hat I$ (I counted left → right
 inside the device, V on the right contact).
@@ -32,22 +32,25 @@ import numpy as np
 from jaxtyping import Array, Complex, Float, Int
 
 from .._custom_types import concrete
-from .._discretise import transport_residual as residual
-from .._discretise.transport import (
-    ELECTRODE,
-    INSULATING,
-    _contact_kind,
-    check_drive,
-    check_transport,
-    make_drive,
+from .._discretise.gauss import displacement
+from .._discretise.transport import check_transport
+from .._discretise.transport_rows import (
+    box_charge,
+    channel_rates,
+    mass_blocks,
+    rows,
+    terminal_current,
 )
+from .._discretise.transport_state import local_state, split
 from .._linalg.block_tridiagonal import BlockTridiagonal
 from .._mesh import Mesh
+from .._model.drives import make_drive
 from .._model.junction import Junction
-from .._results.equilibrium import write_csv
+from .._results.table import write_csv
 from .._results.transport import TransportSolution, make_solution
+from .._solution import RESULTS, check_outputs, message, raise_if_failed
 from .esdirk import jacobian_blocks
-from .steady import _check_bias, check_steady_heat, continuation_stages, operating_point
+from .steady import check_bias, check_steady_heat, continuation_stages, operating_point
 
 
 class ImpedanceSpectrum(eqx.Module):
@@ -65,7 +68,8 @@ class ImpedanceSpectrum(eqx.Module):
     - `frequency` `[f]` (Hz).
     - `impedance` `[f]` (complex, Ω·m²).
     - `steady_state`: the `TransportSolution` of the operating point.
-    - `result` (0 = success), `iterations` (Newton iterations of the steady state).
+    - `result` (a `pnpjax.RESULTS` item; `message` in words), `iterations` (Newton
+      iterations of the steady state).
 
     **Properties:** `admittance` (S/m²), `capacitance` $C(\\omega) = Y/(i\\omega)$ (complex,
     F/m²; its real part is the parallel capacitance an analyser reports), `angular_frequency`
@@ -77,7 +81,7 @@ class ImpedanceSpectrum(eqx.Module):
     frequency: Float[Array, " f"]
     impedance: Complex[Array, " f"]
     steady_state: TransportSolution
-    result: Int[Array, ""]
+    result: RESULTS
     iterations: Int[Array, ""]
 
     @property
@@ -103,7 +107,13 @@ class ImpedanceSpectrum(eqx.Module):
 
     @property
     def converged(self):
-        return self.result == 0
+        """True where the spectrum was computed (an array for a batch)."""
+        return jnp.asarray(self.result._value) == 0
+
+    @property
+    def message(self) -> str:
+        """Why the solve ended, in words ("success" when it succeeded)."""
+        return message(self.result)
 
     def to_dict(self) -> dict[str, np.ndarray]:
         """The spectrum as NumPy columns keyed by name with unit (an unbatched spectrum)."""
@@ -140,9 +150,8 @@ def check_impedance_input(junction, frequencies, voltage, current):
     _check_frequencies(frequencies)
     for name, value in (("voltage", voltage), ("current", current)):
         if value is not None:
-            _check_bias(name, value, "impedance")
-    kinds = (_contact_kind(junction.left), _contact_kind(junction.right))
-    if INSULATING in kinds:
+            check_bias(name, value, "impedance")
+    if not (junction.left.fixes_potential and junction.right.fixes_potential):
         raise ValueError(
             "impedance: both ends must be Electrode or Ohmic contacts to pass a current, got "
             f"left={type(junction.left).__name__}(), right={type(junction.right).__name__}(); "
@@ -152,7 +161,7 @@ def check_impedance_input(junction, frequencies, voltage, current):
     check_steady_heat(junction, "impedance")
     if voltage is None and current is None:
         voltage = 0.0
-    check_drive(junction, make_drive(voltage, current))
+    make_drive(voltage, current).check(junction)
     return voltage
 
 
@@ -203,36 +212,43 @@ def impedance(
     except ValueError as error:
         raise ValueError(f"impedance: {error}") from None
     frequencies = jnp.asarray(frequencies, dtype=jnp.float64)
-    # arrays, not Python floats, so that another bias reuses the compiled solve
-    voltage, current = (
-        None if v is None else jnp.asarray(v, jnp.float64) for v in (voltage, current)
-    )
-    return _impedance(junction, frequencies, voltage, current, mesh, steps, max_steps, throw)
+    drive = make_drive(voltage, current)
+    # an array, not a Python float, so that another bias reuses the compiled solve
+    drive = drive.at(jnp.asarray(drive.value(), jnp.float64))
+    return spectrum_at(junction, frequencies, drive, mesh, steps, max_steps, throw)
 
 
 @eqx.filter_jit
-def _impedance(junction, frequencies, voltage, current, mesh, steps, max_steps, throw):
-    system, y, reference, iterations, ok = operating_point(
-        junction, voltage, current, mesh, steps, max_steps, "impedance" if throw else None
-    )
-    z = response(system, y, frequencies)
+def spectrum_at(junction, frequencies, drive, mesh, steps: int, max_steps: int, throw: bool):
+    """The impedance spectrum about the steady state under `drive` (a drive held at a constant
+    value), after the argument checks of `impedance`."""
+    point = operating_point(junction, drive, mesh, steps, max_steps)
+    z = response(point.system, point.y, frequencies)
     steady = make_solution(
-        system, jnp.array([jnp.inf]), y[None], reference, jnp.where(ok, 0, 1), iterations
+        point.system,
+        jnp.array([jnp.inf]),
+        point.y[None],
+        point.reference,
+        point.result,
+        point.steps,
     )
-    return ImpedanceSpectrum(
+    result = check_outputs(point.result, z, steady.phi)
+    spectrum = ImpedanceSpectrum(
         frequency=frequencies,
         impedance=z,
-        steady_state=steady,
-        result=jnp.where(ok, 0, 1),
-        iterations=iterations,
+        steady_state=eqx.tree_at(lambda s: s.result, steady, result),
+        result=result,
+        iterations=point.steps,
     )
+    return raise_if_failed(spectrum, result, throw)
 
 
 def _charge_contact(system) -> int | None:
-    """The side (0, 1) of an `Electrode` contact whose face charge gives the current, or None
-    with two ohmic contacts."""
-    for side in (0, 1):
-        if system.contacts[side] == ELECTRODE:
+    """The side (0, 1) of a contact every particle of which crosses explicitly (its
+    `explicit_flow`: an electrode, a Schottky contact), whose face charge and inflow give the
+    current; None with two ohmic contacts."""
+    for side, boundary in enumerate(system.boundaries):
+        if boundary.explicit_flow:
             return side
     return None
 
@@ -240,43 +256,41 @@ def _charge_contact(system) -> int | None:
 def _face_charge(system, y, side):
     """Charge (scaled) on the end face at `side`: the electrode's charge (left) or minus it
     (right), so that its rate of change is the displacement current in +x there."""
-    u, yc = residual.split(system, y)
-    flux = residual.displacement(system, u)
-    charge = residual.box_charge(system, yc)
+    u, yc = split(system, y)
+    flux = displacement(system.problem.conductance, u)
+    charge = box_charge(system, yc)
     return flux[0] - charge[0] if side == 0 else flux[-1] + charge[-1]
 
 
-def _exchange_current(system, y, side):
-    """Charge (scaled) per time the electrode at `side` passes into the device (Butler–Volmer
-    exchange), counted in +x at the left contact and in −x at the right."""
-    state = residual.local_state(system, y)
-    _, _, flows = residual.channel_rates(system, 0.0, state)
+def _inflow_current(system, y, side):
+    """Charge (scaled) per time the contact at `side` passes into the device (its inflow),
+    counted in +x at the left contact and in −x at the right."""
+    state = local_state(system, y)
+    _, _, _, injections = channel_rates(system, 0.0, state)
     z = system.problem.layout.z
     total = jnp.zeros(())
-    for k, tr in enumerate(system.transfers):
-        if tr.source < 0 and tr.side == side:
-            total = total + z[tr.species] * flows[k]
+    for end, _, injected in injections:
+        if end == side:
+            total = total + z @ injected.flow
     return total
 
 
 def _with_drive(system, value):
-    return eqx.tree_at(lambda s: s.drive.waveform.value, system, value)
+    return eqx.tree_at(lambda s: s.drive, system, system.drive.at(value))
 
 
 def response(system, y, frequencies) -> Complex[Array, " f"]:
     """Z(f) (SI, Ω·m² planar) of the linearised system about the steady state `y`."""
     problem = system.problem
     kT = problem.kT
-    drive = system.drive.waveform.value
+    drive = system.drive.value()
     jac = jacobian_blocks(system, 0.0, y)
-    m_lower, m_diag = residual.mass_blocks(system)
+    m_lower, m_diag = mass_blocks(system)
     # ∂f/∂d: the rows' response to one unit (V or A/m²) of drive
-    forcing = jax.jvp(
-        lambda d: residual.rows(_with_drive(system, d), 0.0, y), (drive,), (jnp.ones(()),)
-    )[1]
+    forcing = jax.jvp(lambda d: rows(_with_drive(system, d), 0.0, y), (drive,), (jnp.ones(()),))[1]
     omega = 2 * jnp.pi * frequencies * system.time_scale  # scaled angular frequencies
     n, b = system.n_nodes, system.block
-    galvanostatic = system.drive.kind == "current"
+    galvanostatic = system.drive.floats_right
     contact_side = _charge_contact(system)
     if galvanostatic:
         # measure φ(right) − φ(left) (k_BT/e) per unit current
@@ -285,14 +299,14 @@ def response(system, y, frequencies) -> Complex[Array, " f"]:
     elif contact_side is None:
         # two ohmic contacts: the particle part of the terminal current, averaged over the
         # cells; its displacement part is added below
-        readout = jax.grad(lambda y_: residual.terminal_current(system, 0.0, y_))(y)
+        readout = jax.grad(lambda y_: terminal_current(system, 0.0, y_))(y)
         transfer = jnp.zeros_like(readout)
     else:
         # at an electrode the current is the rate of change of its face charge plus the
         # charge it exchanges: free of the near-cancelling drift and diffusion of the fluxes
         # inside, which at low frequency would drown the charging current in round-off
         readout = jax.grad(lambda y_: _face_charge(system, y_, contact_side))(y)
-        transfer = jax.grad(lambda y_: _exchange_current(system, y_, contact_side))(y)
+        transfer = jax.grad(lambda y_: _inflow_current(system, y_, contact_side))(y)
     inverse = 1.0 / problem.conductance
 
     complex_ = lambda a: a.astype(jnp.complex128)  # noqa: E731

@@ -1,66 +1,93 @@
-"""Damped Newton iteration with structured (bordered tridiagonal) linear solves, and its
-implicit derivative.
+"""The one Newton core: damped Newton on a structured system, continuation, and the implicit
+derivative of its root.
 
-Each step solves $J\\,\\delta = -F$ with `BorderedTridiagonal.solve` (O(N)). Components of the
-step larger than one thermal voltage are damped logarithmically,
-$\\delta \\to \\text{sign}(\\delta)(1 + \\ln|\\delta|)$, the classical safeguard for Poisson with
-exponential nonlinearities: it keeps every iterate finite from a cold start across tens of k_BT
-while leaving the final, quadratically convergent steps untouched.
+Each step solves $J\\,\\delta = -F$ with the structured `lineax` solver of the system (O(N):
+bordered tridiagonal, bordered block tridiagonal). Components of the step larger than one unit
+(one thermal voltage, or a factor e in a concentration solved in logs) are damped
+logarithmically, $\\delta \\to \\text{sign}(\\delta)(1 + \\ln|\\delta|)$, the classical safeguard
+for Poisson's equation with exponential nonlinearities: every iterate stays finite from a cold start
+across tens of k_BT, while the final, quadratically convergent steps are untouched. The
+iteration stops when the undamped step is small, $\\|\\delta/(a + r|y|)\\| \\le 1$; a root is then
+accepted only if the relative residual is below `residual_tol`. With `divergence` a step that
+does not contract the previous one by that factor ends the iteration (the fail-fast rule of
+implicit time stepping, Hairer and Wanner IV.8).
 
-Derivatives of the solution use the implicit function theorem,
-$\\dot y = -J^{-1}\\,\\partial_\\theta F\\,\\dot\\theta$, through `jax.lax.custom_linear_solve` so
-that reverse mode solves with $J^T$, in the same structure; Newton's iterations are never
-differentiated.
+`Newton` is an `optimistix.AbstractRootFinder`, run by `optimistix.root_find`. Its derivatives
+never flow through the iterations: `implicit` attaches the implicit function theorem,
+$\\dot y = -J^{-1}\\,\\partial_\\theta F\\,\\dot\\theta$, at the root, with the same structured
+Jacobian and `lineax` solver (transposed solves in reverse mode). That is the only
+implicit-differentiation path of the package: the equilibrium, steady states, continuation,
+consistent initial states and the stages of the transient all go through it.
+
+Why not `optimistix.ImplicitAdjoint`: it solves with a `lineax.JacobianLinearOperator`, whose
+structure a solver must read off products with the Jacobian and, for the dense border rows of
+a conservation law, with its transpose (reverse mode through the statistics); the system's own
+`linearise` gives the structured Jacobian from one forward pass.
 
 **References:** R. E. Bank and D. J. Rose, *Numer. Math.* 37, 279 (1981) (damped Newton for
-semiconductor equations); S. G. Krantz and H. R. Parks, *The Implicit Function Theorem* (2002).
+semiconductor equations); E. Hairer and G. Wanner, *Solving Ordinary Differential Equations
+II*, Springer (1996), §IV.8; S. G. Krantz and H. R. Parks, *The Implicit Function Theorem*
+(2002).
 """
+
+from collections.abc import Callable
+from typing import Any
 
 import equinox as eqx
 import jax
 import jax.numpy as jnp
-import numpy as np
+import optimistix as optx
+from jaxtyping import Array, ArrayLike, Float, Int
 
-from .._discretise.poisson import (
-    gross_charge,
-    jacobian,
-    local_terms,
-    residual,
-    residual_and_jacobian,
-    split,
-)
-
-SUCCESS = 0
-MAX_STEPS_REACHED = 1
-NONFINITE = 2
-RESULT_MESSAGES = {
-    SUCCESS: "success",
-    MAX_STEPS_REACHED: "Newton did not converge within max_steps",
-    NONFINITE: "Newton produced non-finite values",
-}
+from .._discretise.system import AbstractSystem
+from .._linalg.structured import linear_solve
+from .._solution import RESULTS
 
 
-class Newton(eqx.Module):
-    """Settings of the damped Newton solver.
+def damp(step):
+    """Logarithmic damping of the components larger than one unit."""
+    size = jnp.abs(step)
+    return jnp.where(size > 1.0, jnp.sign(step) * (1.0 + jnp.log(jnp.maximum(size, 1.0))), step)
+
+
+class _State(eqx.Module):
+    size: Array
+    size_prev: Array
+    residual: Array
+    result: optx.RESULTS
+    steps: Array
+
+
+class Newton(optx.AbstractRootFinder):
+    """Damped Newton iteration for pnpjax's discrete systems (settings and algorithm).
 
     **Arguments:**
 
     - `max_steps`: iteration limit.
     - `atol`, `rtol`: converged when the undamped step satisfies
-      $\\|\\delta\\|_\\infty \\le$ `atol` + `rtol`$\\,\\|y\\|_\\infty$ (units of k_BT/e).
-    - `residual_tol`: largest relative residual accepted at convergence.
-    - `continuation_steps`: 0 (default) solves directly from the piecewise-neutral guess, which
-      converges from a cold start at ±1 V and across 30 decades of concentration. With K > 0,
-      electrode potentials and interface charges are ramped from their neutral values in K
-      stages, λ = 0, 1/K, ..., 1, each solved from the previous one; `iterations` then counts all
-      stages. Only the final stage enters the derivative.
+      $\\|\\delta_i/(\\text{atol} + \\text{rtol}|y_i|)\\| \\le 1$ (units of the unknowns: k_BT/e
+      for potentials, natural logs for concentrations).
+    - `residual_tol`: largest relative residual accepted at convergence (`None`: not checked).
+    - `continuation_steps`: 0 (default) solves directly from the initial guess, which converges
+      from a cold start at ±1 V and across 30 decades of concentration. With K > 0 the
+      equilibrium solver ramps electrode potentials and interface charges from their neutral
+      values in K stages, each solved from the previous one; the iteration count then sums all
+      stages and only the final stage enters the derivative.
+    - `norm`: the norm of the scaled step (`optimistix.max_norm` by default).
+    - `damping`: logarithmic damping of steps larger than one unit.
+    - `divergence`: if given (e.g. 0.9), stop with `nonlinear_divergence` when a step is not
+      smaller than this fraction of the previous one (for implicit time steps, which retry
+      with a smaller step instead of iterating on).
     """
 
     max_steps: int = eqx.field(static=True, default=200)
-    atol: float = eqx.field(static=True, default=1e-10)
-    rtol: float = eqx.field(static=True, default=1e-12)
-    residual_tol: float = eqx.field(static=True, default=1e-8)
+    atol: ArrayLike = 1e-10
+    rtol: ArrayLike = 1e-12
+    residual_tol: float | None = eqx.field(static=True, default=1e-8)
     continuation_steps: int = eqx.field(static=True, default=0)
+    norm: Callable = eqx.field(static=True, default=optx.max_norm)
+    damping: bool = eqx.field(static=True, default=True)
+    divergence: float | None = eqx.field(static=True, default=None)
 
     def __check_init__(self):
         if self.max_steps < 1:
@@ -69,128 +96,167 @@ class Newton(eqx.Module):
             raise ValueError(
                 f"Newton: continuation_steps must be >= 0, got {self.continuation_steps}"
             )
-        if not (self.atol > 0 and self.rtol >= 0 and self.residual_tol > 0):
-            raise ValueError("Newton: atol and residual_tol must be > 0 and rtol >= 0")
+        for name in ("atol", "rtol"):
+            value = getattr(self, name)
+            if isinstance(value, (int, float)) and not value >= 0:
+                raise ValueError(f"Newton: {name} must be >= 0, got {value}")
+        if isinstance(self.atol, (int, float)) and isinstance(self.rtol, (int, float)):
+            if self.atol == 0 and self.rtol == 0:
+                raise ValueError("Newton: atol and rtol cannot both be 0")
+        if self.residual_tol is not None and not self.residual_tol > 0:
+            raise ValueError(f"Newton: residual_tol must be > 0, got {self.residual_tol}")
+
+    def init(self, fn, y, args, options, f_struct, aux_struct, tags):
+        inf = jnp.array(jnp.inf, y.dtype)
+        return _State(inf, inf, inf, optx.RESULTS.successful, jnp.array(0))
+
+    def step(self, fn, y, args, options, state, tags):
+        system: AbstractSystem = args
+        frozen = options.get("jacobian")
+        solver = system.linear_solver()
+        if frozen is None:
+            linearisation = system.linearise(y)
+            f, scale = linearisation.residual, linearisation.scale
+            linear_state = solver.init(linearisation.jacobian, {})
+        else:
+            # a factorisation computed once (the frozen iteration matrix of a time step)
+            _, linear_state = frozen
+            f, scale = system.residual(y), None
+        # the solver itself, not lineax.linear_solve: no derivative flows through the
+        # iterations, and lineax's structure checks reject sharded vectors (sweeps)
+        delta, linear_result, _ = solver.compute(linear_state, -f, {})
+        new_y = y + (damp(delta) if self.damping else delta)
+        size = self.norm(delta / (self.atol + self.rtol * jnp.abs(new_y)))
+        residual = jnp.zeros(()) if scale is None else jnp.max(jnp.abs(f) / scale)
+        result = optx.RESULTS.promote(linear_result)
+        new_state = _State(size, state.size, residual, result, state.steps + 1)
+        return new_y, new_state, None
+
+    def terminate(self, fn, y, args, options, state, tags):
+        # optimistix's loop speaks optimistix's RESULTS; the residual check that pnpjax adds
+        # (`residual_too_large`) is applied by `iterate` after the loop
+        converged = state.size <= 1.0
+        failed = state.result != optx.RESULTS.successful
+        diverged = jnp.array(False)
+        if self.divergence is not None:
+            slow = ~(state.size < self.divergence * state.size_prev)
+            diverged = (state.steps >= 2) & slow & ~converged
+        result = optx.RESULTS.where(
+            failed,
+            state.result,
+            optx.RESULTS.where(
+                diverged, optx.RESULTS.nonlinear_divergence, optx.RESULTS.successful
+            ),
+        )
+        return converged | failed | diverged, result
+
+    def postprocess(self, fn, y, aux, args, options, state, tags, result):
+        return y, aux, {"residual": state.residual}
 
 
-def _damp(step):
-    size = jnp.abs(step)
-    return jnp.where(size > 1.0, jnp.sign(step) * (1.0 + jnp.log(jnp.maximum(size, 1.0))), step)
+def _residual(y, system: AbstractSystem):
+    return system.residual(y)
 
 
-def relative_residual(problem, y):
-    """Largest residual of a row relative to the size of the terms in that row: the face
-    terms and the gross charge in the box (dimensionless)."""
-    f = residual(problem, y)
-    u, g_free = split(problem, y)
-    _, amounts = local_terms(problem, u, g_free)
-    # each face term G(u_j − u_k) is computed from u_j and u_k: its rounding error scales with
-    # G(|u_j| + |u_k|), not with the difference
-    flux = problem.conductance * (jnp.abs(u[:-1]) + jnp.abs(u[1:]) + 1.0)
-    zero = jnp.zeros((1,))
-    n = problem.n_nodes
-    scale = (
-        gross_charge(problem, u, g_free)
-        + jnp.concatenate([flux, zero])
-        + jnp.concatenate([zero, flux])
+class Solve(eqx.Module):
+    """The outcome of a Newton solve: the root `y`, `result`, the iterations `steps` and the
+    relative residual `residual` of the last linearisation."""
+
+    y: Float[Array, " m"]
+    result: RESULTS
+    steps: Int[Array, ""]
+    residual: Float[Array, ""]
+
+
+def iterate(
+    system: AbstractSystem, y0, solver: Newton, options: dict[str, Any] | None = None
+) -> Solve:
+    """Newton's iterations from `y0` (no derivative: see `solve`)."""
+    solution = optx.root_find(
+        _residual,
+        solver,
+        jax.lax.stop_gradient(y0),
+        args=jax.lax.stop_gradient(system),
+        options=options or {},
+        max_steps=solver.max_steps,
+        throw=False,
     )
-    dirichlet = np.zeros(n, bool)
-    dirichlet[0], dirichlet[-1] = problem.dirichlet
-    scale = jnp.where(dirichlet, 1.0 + jnp.abs(u), jnp.maximum(scale, 1e-300))
-    rel = jnp.max(jnp.abs(f[:n]) / scale)
-    if g_free.size:
-        totals = jnp.maximum(jnp.abs(problem.amount[problem.layout.free]), jnp.abs(amounts).sum(0))
-        rel = jnp.maximum(rel, jnp.max(jnp.abs(f[n:]) / jnp.maximum(totals, 1e-300)))
-    return rel
+    result = RESULTS.promote(solution.result)
+    residual = solution.stats["residual"]
+    if solver.residual_tol is not None:
+        stalled = (result == RESULTS.successful) & ~(residual <= solver.residual_tol)
+        result = RESULTS.where(stalled, RESULTS.residual_too_large, result)
+    return Solve(solution.value, result, solution.stats["num_steps"], residual)
 
 
-def newton_iterate(problem, y0, solver: Newton):
-    """Run damped Newton from `y0`. Returns `(y, iterations, relative residual, result code)`."""
+def solve(
+    system: AbstractSystem, y0, solver: Newton, options: dict[str, Any] | None = None
+) -> Solve:
+    """Solve `system` from `y0`; the root is differentiable in every leaf of `system` by the
+    implicit function theorem (`y0` carries no derivative)."""
+    out = iterate(system, y0, solver, options)
+    return eqx.tree_at(lambda s: s.y, out, implicit(system, out.y))
 
-    def cond(carry):
-        _, it, step, finite = carry
-        tol_reached = step <= 0.0
-        return (it < solver.max_steps) & ~tol_reached & finite
 
-    def body(carry):
-        y, it, _, _ = carry
-        f, matrix = residual_and_jacobian(problem, y)
-        delta = matrix.solve(-f)
-        y_new = y + _damp(delta)
-        size = jnp.max(jnp.abs(delta))
-        converged = size <= solver.atol + solver.rtol * jnp.max(jnp.abs(y))
-        finite = jnp.all(jnp.isfinite(y_new))
-        # `step` <= 0 signals convergence to `cond`
-        return y_new, it + 1, jnp.where(converged, -1.0, size), finite
+def solve_stages(
+    stage: Callable[[Any], AbstractSystem],
+    parameters,
+    y0,
+    solver: Newton,
+    prepare: Callable[[Any, Array], Array] | None = None,
+) -> tuple[Array, Solve]:
+    """Continuation: solve `stage(p)` for each p of `parameters` (a pytree with a leading
+    stage axis) in turn, each from the previous solution (passed through `prepare(p, y)` if
+    given). A stage that fails keeps the previous solution for the next one.
 
-    init = (y0, jnp.array(0), jnp.array(jnp.inf), jnp.all(jnp.isfinite(y0)))
-    y, iterations, step, finite = jax.lax.while_loop(cond, body, init)
-    rel = relative_residual(problem, y)
-    converged = (step <= 0.0) & (rel <= solver.residual_tol)
-    code = jnp.where(
-        ~finite | ~jnp.isfinite(rel), NONFINITE, jnp.where(converged, SUCCESS, MAX_STEPS_REACHED)
+    Returns `(ys, solve)`: the solution of every stage `[K, m]` (without derivatives: attach
+    them with `implicit` where needed) and the outcome of the last stage, whose `y` carries the
+    implicit derivative of `stage(parameters[-1])`, whose `steps` sum all stages and whose
+    `result` is `continuation_failed` if any stage failed (with one stage, its own result).
+    """
+
+    def one(carry, p):
+        y, steps, failed = carry
+        if prepare is not None:
+            y = prepare(p, y)
+        out = iterate(stage(p), y, solver)
+        ok = out.result == RESULTS.successful
+        y_next = jnp.where(ok, out.y, y)
+        return (y_next, steps + out.steps, failed | ~ok), (out.y, out.result, out.residual)
+
+    init = (jax.lax.stop_gradient(y0), jnp.array(0), jnp.array(False))
+    (_, steps, failed), (ys, results, residuals) = jax.lax.scan(one, init, parameters)
+    count = jax.tree_util.tree_leaves(parameters)[0].shape[0]
+    last = jax.tree_util.tree_map(lambda a: a[-1], parameters)
+    final = jax.tree_util.tree_map(lambda a: a[-1], results)
+    result = final if count == 1 else RESULTS.where(failed, RESULTS.continuation_failed, final)
+    y = implicit(stage(last), ys[-1])
+    return ys, Solve(y, result, steps, residuals[-1])
+
+
+@eqx.filter_custom_jvp
+def _implicit(y, system: AbstractSystem):
+    return y
+
+
+@_implicit.def_jvp
+def _implicit_jvp(primals, tangents):
+    y, system = primals
+    _, t_system = tangents
+    diff, static = eqx.partition(system, eqx.is_inexact_array)
+    t_diff = jax.tree_util.tree_map(
+        lambda p, t: None if p is None else (jnp.zeros_like(p) if t is None else t),
+        diff,
+        t_system,
+        is_leaf=lambda x: x is None,
     )
-    return y, iterations, rel, code
+    _, df = jax.jvp(lambda d: eqx.combine(d, static).residual(y), (diff,), (t_diff,))
+    jacobian = system.linearise(y).jacobian
+    return y, linear_solve(jacobian, -df, system.linear_solver())
 
 
-def implicit_solve(problem, y0, solver: Newton):
-    """Solve `residual(problem, y) = 0` from `y0`, differentiable in every leaf of `problem`
-    by the implicit function theorem (the starting point carries no derivative)."""
-
-    @jax.custom_jvp
-    def solve(prob, start):
-        if solver.continuation_steps:
-            return _continuation(prob, start, solver)
-        return newton_iterate(prob, start, solver)
-
-    @solve.defjvp
-    def solve_jvp(primals, tangents):
-        (prob, start), (dprob, _) = primals, tangents
-        y, iterations, rel, code = solve(prob, start)
-        _, df = jax.jvp(lambda p: residual(p, y), (prob,), (dprob,))
-        matrix = jacobian(prob, y)
-        transposed = matrix.transpose()
-        dy = jax.lax.custom_linear_solve(
-            lambda v: jax.jvp(lambda y_: residual(prob, y_), (y,), (v,))[1],
-            -df,
-            solve=lambda _, b: matrix.solve(b),
-            transpose_solve=lambda _, b: transposed.solve(b),
-        )
-        zeros_int = lambda a: np.zeros(np.shape(a), jax.dtypes.float0)  # noqa: E731
-        return (y, iterations, rel, code), (
-            dy,
-            zeros_int(iterations),
-            jnp.zeros_like(rel),
-            zeros_int(code),
-        )
-
-    return solve(problem, jax.lax.stop_gradient(y0))
-
-
-def _continuation(problem, y0, solver: Newton):
-    """Ramp electrode potentials (from the neighbouring bulk potential of the guess) and
-    interface charges (from zero) over `solver.continuation_steps` stages."""
-    n = problem.n_nodes
-    start = jnp.stack([y0[1], y0[n - 2]])
-    target_boundary, target_sigma = problem.u_boundary, problem.sigma_node
-
-    def stage(carry, lam):
-        y, total = carry
-        staged = eqx.tree_at(
-            lambda p: (p.u_boundary, p.sigma_node),
-            problem,
-            (start + lam * (target_boundary - start), lam * target_sigma),
-        )
-        y_start = y
-        for side, node in ((0, 0), (1, n - 1)):
-            if problem.dirichlet[side]:
-                y_start = y_start.at[node].set(staged.u_boundary[side])
-        y_new, iterations, _, code = newton_iterate(staged, y_start, solver)
-        return (y_new, total + iterations), code
-
-    steps = solver.continuation_steps
-    lams = jnp.arange(steps + 1, dtype=y0.dtype) / steps
-    (y, iterations), codes = jax.lax.scan(stage, (y0, jnp.array(0)), lams)
-    rel = relative_residual(problem, y)
-    code = jnp.max(codes)
-    return y, iterations, rel, code
+def implicit(system: AbstractSystem, y):
+    """`y`, a root of `system`, carrying the derivative the implicit function theorem gives
+    it with respect to every leaf of `system`: $\\dot y = -J^{-1}\\,\\partial_\\theta F\\,
+    \\dot\\theta$ (a structured solve; transposed in reverse mode)."""
+    return _implicit(jax.lax.stop_gradient(y), system)

@@ -7,16 +7,20 @@ import numpy as np
 
 from .._constants import BOLTZMANN_EV
 from .._custom_types import concrete
-from .._discretise.transport import TransportSystem, check_drive, check_transport, make_drive
+from .._discretise.steady import TransportRoot, conservation_vectors, to_state, to_variables, totals
+from .._discretise.transport import TransportSystem, check_transport
 from .._mesh import Mesh
+from .._model.drives import AbstractDrive, make_drive
 from .._model.junction import Junction
 from .._model.waveforms import AbstractWaveform
 from .._results.transport import TransportSolution, make_solution
-from . import transport_newton as root
-from .transient import prepare
+from .._solution import RESULTS, check_outputs, raise_if_failed, worst
+from . import newton
+from .transport_start import prepare, transport_newton
 
 
-def _check_bias(name, value, caller="solve_steady_state"):
+def check_bias(name, value, caller="solve_steady_state"):
+    """A steady drive must be a finite number (V or A/m²)."""
     if isinstance(value, AbstractWaveform) or callable(value):
         raise TypeError(
             f"{caller}: {name} must be a number (a steady state has a constant "
@@ -27,41 +31,24 @@ def _check_bias(name, value, caller="solve_steady_state"):
         raise ValueError(f"{caller}: {name} must be a finite scalar, got {value!r}")
 
 
-def _targets(system: TransportSystem, weights, y0):
-    return root._totals(system, weights, y0)
-
-
-def _solve(system, y_start, weights, targets, max_steps):
-    v0 = root.to_variables(system, y_start)
-    v, iterations, size, ok = root.implicit_newton(
-        system, 0.0, v0, weights, targets, max_steps=max_steps
-    )
-    return root.to_state(system, v), iterations, ok
-
-
-def _at_stage(system: TransportSystem, bias, ramp):
-    """The system with its drive at `bias` and its thermal boundary values a fraction `ramp`
-    of the way from the junction's temperature (either may be `None`: left as is)."""
-    if bias is not None:
-        system = eqx.tree_at(lambda s: s.drive.waveform.value, system, bias)
-    if ramp is not None and system.heat is not None:
+def _at_stage(system: TransportSystem, bias, ramp) -> TransportSystem:
+    """The system with its drive held at `bias` and its thermal boundary values a fraction
+    `ramp` of the way from the junction's temperature."""
+    system = eqx.tree_at(lambda s: s.drive, system, system.drive.at(bias))
+    if system.heat is not None:
         system = eqx.tree_at(lambda s: s.heat.ramp, system, ramp)
     return system
 
 
-def _staged(system: TransportSystem, y0, weights, targets, biases, max_steps, ramps=None):
-    """Continuation: solve at each stage in turn (a bias, and a ramp of the thermal boundary
-    values when heat is solved for), each from the previous solution."""
-
-    def stage(carry, values):
-        y, total, ok_all = carry
-        staged = _at_stage(system, *values)
-        y_new, iterations, ok = _solve(staged, y, weights, targets, max_steps)
-        y_new = jnp.where(ok, y_new, y)
-        return (y_new, total + iterations, ok_all & ok), y_new
-
-    (y, total, ok), ys = jax.lax.scan(stage, (y0, jnp.array(0), jnp.array(True)), (biases, ramps))
-    return y, ys, total, ok
+def _root(system: TransportSystem, weights, targets) -> TransportRoot:
+    return TransportRoot(
+        transport=system,
+        t=jnp.zeros(()),
+        targets=targets,
+        given=None,
+        weights=weights,
+        pinned=None,
+    )
 
 
 def solve_steady_state(
@@ -88,7 +75,8 @@ def solve_steady_state(
     **Arguments:**
 
     - `junction`: the `Junction` (diffusivities needed on every mobile charged carrier).
-    - `voltage`: bias (V) added to the right contact's potential (an `Electrode` or `Ohmic`).
+    - `voltage`: bias (V) added to the right contact's potential (an `Electrode`, `Ohmic` or
+      `SchottkyContact`).
     - `current`: instead, the current density (A/m^2 planar) through the device.
     - `mesh`: a `Mesh`; default `Mesh.auto(junction)`.
     - `continuation_steps`: number of bias stages; default one per 2 k_BT/e of |voltage| (at
@@ -102,12 +90,13 @@ def solve_steady_state(
         raise TypeError(f"solve_steady_state: expected a pnpjax.Junction, got {type(junction)}")
     for name, value in (("voltage", voltage), ("current", current)):
         if value is not None:
-            _check_bias(name, value)
+            check_bias(name, value)
     check_transport(junction)
     check_steady_heat(junction, "solve_steady_state")
     if voltage is None and current is None:
-        voltage = 0.0 if _has_right_contact(junction) else None
-    check_drive(junction, make_drive(voltage, current))
+        voltage = 0.0 if junction.right.fixes_potential else None
+    drive = make_drive(voltage, current)
+    drive.check(junction)
     if mesh is None:
         mesh = Mesh.auto(junction)
     try:
@@ -115,22 +104,18 @@ def solve_steady_state(
     except ValueError as error:
         raise ValueError(f"solve_steady_state: {error}") from None
     # arrays, not Python floats, so that another bias reuses the compiled solve
-    voltage, current = (
-        None if v is None else jnp.asarray(v, jnp.float64) for v in (voltage, current)
-    )
-    return _steady(junction, voltage, current, mesh, steps, max_steps, throw)
+    drive = drive.at(jnp.asarray(drive.value(), jnp.float64))
+    return _steady(junction, drive, mesh, steps, max_steps, throw)
 
 
 def check_steady_heat(junction: Junction, caller: str):
     """A steady state with heat transport needs an end that exchanges heat with a fixed
     temperature (adiabatic ends let Joule heat accumulate forever, and leave the temperature
     level undetermined at zero bias) and conduction in every phase."""
-    from .._model.thermal import HEAT_FLUX
-
     if not junction.heat_transport:
         return
-    kinds = (junction.thermal_left.kind, junction.thermal_right.kind)
-    if kinds == (HEAT_FLUX, HEAT_FLUX):
+    ends = (junction.thermal_left, junction.thermal_right)
+    if all(boundary.temperature_scale() is None for boundary in ends):
         raise ValueError(
             f"{caller}: with heat transport a steady state needs an end held at a temperature; "
             "both thermal boundaries are HeatFlux. Use FixedTemperature or Convective at one "
@@ -146,12 +131,6 @@ def check_steady_heat(junction: Junction, caller: str):
             )
 
 
-def _has_right_contact(junction):
-    from .._discretise.transport import INSULATING, _contact_kind
-
-    return _contact_kind(junction.right) != INSULATING
-
-
 def continuation_stages(junction: Junction, voltage, current, continuation_steps) -> int:
     """Number of bias stages: `continuation_steps`, or one per 2 k_BT/e of |voltage| and, with
     heat transport, at least one per 10 % of a boundary temperature's departure from the
@@ -164,7 +143,7 @@ def continuation_stages(junction: Junction, voltage, current, continuation_steps
         steps = max(1, int(np.ceil(abs(float(v)) / (2 * kT)))) if v is not None else 1
         if junction.heat_transport and t0 is not None:
             for boundary in (junction.thermal_left, junction.thermal_right):
-                value = getattr(boundary, "temperature", getattr(boundary, "ambient", None))
+                value = boundary.temperature_scale()
                 value = None if value is None else concrete(value)
                 if value is not None:
                     steps = max(steps, int(np.ceil(abs(float(value) / float(t0) - 1) / 0.1)))
@@ -173,51 +152,56 @@ def continuation_stages(junction: Junction, voltage, current, continuation_steps
     return steps
 
 
-def operating_point(junction, voltage, current, mesh, steps, max_steps, throw=None):
-    """The steady state under a constant drive (traced; call inside jit).
+class OperatingPoint(eqx.Module):
+    """A steady state: `system` (its drive at the target), the state `y`, the equilibrium
+    voltage `reference` (V), the Newton `steps` of all stages and the `result`."""
 
-    Returns `(system, y, reference, iterations, ok)`: the system with its drive at the target
-    value, the non-dimensional state, the equilibrium reference voltage (V), the Newton
-    iterations and whether every stage converged. With `throw` (the caller's name), an
-    unconverged state raises at run time.
-    """
-    drive_value = voltage if voltage is not None else current
-    system, y0, reference = prepare(
-        junction,
-        mesh,
-        voltage=0.0 if voltage is not None else None,
-        current=0.0 if current is not None else None,
-    )
-    weights = root.conservation_vectors(system)
-    targets = _targets(system, weights, y0)
+    system: TransportSystem
+    y: jax.Array
+    reference: jax.Array
+    steps: jax.Array
+    result: RESULTS
+
+
+def operating_point(
+    junction: Junction, drive: AbstractDrive, mesh: Mesh, steps: int, max_steps: int
+) -> OperatingPoint:
+    """The steady state of `junction` under the constant `drive`, from the equilibrium in
+    `steps` continuation stages (traced; call inside `jit`)."""
+    start = prepare(junction, mesh, drive.at(jnp.zeros(())))
+    system = start.system
+    weights = conservation_vectors(system)
+    targets = totals(system, weights, start.y0)
     fractions = jnp.arange(1, steps + 1, dtype=jnp.float64) / steps
-    ramps = fractions if system.heat is not None else None
-    if drive_value is None and ramps is None:
-        y, iterations, ok = _solve(system, y0, weights, targets, max_steps)
-    else:
-        target = None if drive_value is None else jnp.asarray(drive_value, dtype=jnp.float64)
-        biases = None if target is None else target * fractions
-        y, _, iterations, ok = _staged(system, y0, weights, targets, biases, max_steps, ramps)
-        system = _at_stage(system, target, None if ramps is None else jnp.ones(()))
-    if throw:
-        y = eqx.error_if(
-            y,
-            ~ok,
-            f"{throw}: the steady state did not converge. Re-run with throw=False and inspect "
-            ".result; raise continuation_steps or max_steps, or check the bias (many volts "
-            "across a blocking contact) and the rates",
-        )
-    return system, y, reference, iterations, ok
+    target = drive.value()
+    solver = transport_newton(max_steps)
+
+    def stage(p):
+        bias, ramp = p
+        return _root(_at_stage(system, bias, ramp), weights, targets)
+
+    _, out = newton.solve_stages(
+        stage, (target * fractions, fractions), to_variables(system, start.y0), solver
+    )
+    final = _at_stage(system, target, jnp.ones(()))
+    result = worst(start.result, out.result)
+    return OperatingPoint(final, to_state(final, out.y), start.reference, out.steps, result)
 
 
 @eqx.filter_jit
-def _steady(junction, voltage, current, mesh, steps, max_steps, throw):
-    system, y, reference, iterations, ok = operating_point(
-        junction, voltage, current, mesh, steps, max_steps, "solve_steady_state" if throw else None
+def _steady(junction, drive, mesh, steps, max_steps, throw):
+    point = operating_point(junction, drive, mesh, steps, max_steps)
+    solution = make_solution(
+        point.system,
+        jnp.array([jnp.inf]),
+        point.y[None],
+        point.reference,
+        point.result,
+        point.steps,
     )
-    return make_solution(
-        system, jnp.array([jnp.inf]), y[None], reference, jnp.where(ok, 0, 1), iterations
-    )
+    result = check_outputs(point.result, solution.phi, solution.current)
+    solution = eqx.tree_at(lambda s: s.result, solution, result)
+    return raise_if_failed(solution, result, throw)
 
 
 def iv_curve(
@@ -239,7 +223,8 @@ def iv_curve(
 
     **Arguments:**
 
-    - `junction`: the `Junction`; its right end must be an `Electrode` or `Ohmic` contact.
+    - `junction`: the `Junction`; its right end must hold a potential (`Electrode`, `Ohmic`,
+      `SchottkyContact`).
     - `voltages`: 1D array of biases (V).
     - `mesh`, `max_steps`, `throw`: as in `solve_steady_state`.
     - `substeps`: continuation stages per voltage interval.
@@ -251,7 +236,7 @@ def iv_curve(
         raise ValueError("iv_curve: voltages must be a non-empty 1D array of finite values (V)")
     check_transport(junction)
     check_steady_heat(junction, "iv_curve")
-    check_drive(junction, make_drive(0.0, None))
+    make_drive(0.0, None).check(junction)
     if mesh is None:
         mesh = Mesh.auto(junction)
     if substeps is None:
@@ -266,36 +251,42 @@ def iv_curve(
 
 @eqx.filter_jit
 def _iv(junction, voltages, mesh, substeps, max_steps, throw):
-    system, y0, reference = prepare(junction, mesh, voltage=0.0)
-    weights = root.conservation_vectors(system)
-    targets = _targets(system, weights, y0)
+    start = prepare(junction, mesh, make_drive(jnp.zeros(()), None))
+    system = start.system
+    weights = conservation_vectors(system)
+    targets = totals(system, weights, start.y0)
     previous = jnp.concatenate([jnp.zeros(1), voltages[:-1]])
     fractions = jnp.arange(1, substeps + 1, dtype=jnp.float64) / substeps
     path = (previous[:, None] + (voltages - previous)[:, None] * fractions).reshape(-1)
-    ramps = None
+    ramps = jnp.ones_like(path)
     if system.heat is not None:
         # first the thermal boundary values at 0 V, then the voltages
         path = jnp.concatenate([jnp.zeros(substeps), path])
         ramps = jnp.concatenate([fractions, jnp.ones(path.shape[0] - substeps)])
-    _, ys, iterations, ok = _staged(system, y0, weights, targets, path, max_steps, ramps)
+    solver = transport_newton(max_steps)
+
+    def stage(p):
+        bias, ramp = p
+        return _root(_at_stage(system, bias, ramp), weights, targets)
+
+    ys, out = newton.solve_stages(stage, (path, ramps), to_variables(system, start.y0), solver)
     if system.heat is not None:
         ys = ys[substeps:]
     ys = ys[substeps - 1 :: substeps]
-    if throw:
-        ys = eqx.error_if(
-            ys,
-            ~ok,
-            "iv_curve: a steady state did not converge. Re-run with throw=False; raise "
-            "substeps or max_steps",
-        )
+    # every point of the curve is a root: each carries its own implicit derivative
+    ones = jnp.ones_like(voltages)
+    ys = jax.vmap(lambda p, y: newton.implicit(stage(p), y))((voltages, ones), ys)
+    result = worst(start.result, out.result)
 
     def one(v, y):
-        staged = eqx.tree_at(lambda s: s.drive.waveform.value, system, v)
-        return make_solution(staged, jnp.array([jnp.inf]), y[None], reference, 0, 0)
+        staged = _at_stage(system, v, jnp.ones(()))
+        return make_solution(
+            staged, jnp.array([jnp.inf]), to_state(staged, y)[None], start.reference, result, 0
+        )
 
     sols = jax.vmap(one)(voltages, ys)
     squeeze = lambda a: a[:, 0]  # noqa: E731
-    return TransportSolution(
+    solution = TransportSolution(
         species=sols.species,
         channels=sols.channels,
         t=voltages,
@@ -314,6 +305,9 @@ def _iv(junction, voltages, mesh, substeps, max_steps, throw):
         heat_flux=squeeze(sols.heat_flux),
         entropy_production=squeeze(sols.entropy_production),
         state=squeeze(sols.state),
-        result=jnp.where(ok, 0, 1),
-        steps=iterations,
+        result=result,
+        steps=out.steps,
     )
+    result = check_outputs(result, solution.phi, solution.current)
+    solution = eqx.tree_at(lambda s: s.result, solution, result)
+    return raise_if_failed(solution, result, throw)

@@ -7,111 +7,15 @@ import jax.numpy as jnp
 import numpy as np
 
 from .._custom_types import concrete
-from .._discretise import transport_residual as residual
-from .._discretise.poisson import bulk_concentrations, concentrations, full_potentials, split
-from .._discretise.problem import build_problem
-from .._discretise.transport import (
-    TransportSystem,
-    build_system,
-    check_drive,
-    check_transport,
-    make_drive,
-)
+from .._discretise.transport import TransportSystem, check_transport
+from .._discretise.transport_rows import differential_mask, rows
 from .._mesh import Mesh
+from .._model.drives import make_drive
 from .._model.junction import Junction
-from .._model.waveforms import jump_ts
 from .._results.transport import TransportSolution, make_solution
-from .equilibrium import _solve_on
+from .._solution import RESULTS, check_outputs, raise_if_failed, worst
 from .esdirk import DAEKvaerno5, NewtonSettings
-from .esdirk import consistent_state as esdirk_consistent_state
-from .newton import Newton
-
-INITIAL_STATES = ("equilibrium", "uniform")
-
-
-def prepare(junction: Junction, mesh: Mesh, voltage=None, current=None, initial="equilibrium"):
-    """The `TransportSystem`, its consistent initial state and the reference voltage (V).
-
-    `initial`: `"equilibrium"` (the junction's Poisson–Boltzmann equilibrium), `"uniform"`
-    (every phase at its neutral bulk composition, φ from Poisson) or a state array from a
-    previous `TransportSolution.state[-1]` on the same mesh.
-    """
-    drive = make_drive(voltage, current)
-    check_drive(junction, drive)
-    problem = build_problem(junction, mesh)
-    _, y_eq, _ = _solve_on(junction, mesh, Newton(), True)
-    u_eq, g_free = split(problem, y_eq)
-    g = full_potentials(problem, g_free)
-    system = build_system(junction, problem, g, drive)
-    reference = (u_eq[-1] - u_eq[0]) * problem.kT
-    if isinstance(initial, str):
-        if initial not in INITIAL_STATES:
-            raise ValueError(
-                f"initial must be one of {INITIAL_STATES} or a state array, got {initial!r}"
-            )
-        y0 = _equilibrium_state(system, u_eq, g) if initial == "equilibrium" else None
-        if initial == "uniform":
-            y0 = _uniform_state(system, u_eq, g)
-    else:
-        y0 = jnp.asarray(initial, dtype=jnp.float64)
-        expected = system.n_nodes * system.block
-        if y0.shape != (expected,):
-            raise ValueError(
-                f"initial: a state array must have shape ({expected},) for this junction and "
-                f"mesh, got {y0.shape}; pass solution.state[-1] of a run on the same mesh"
-            )
-    system = eqx.tree_at(lambda s: s.u_gauge, system, y0[0])
-    return system, y0, reference
-
-
-def _channel_state(system: TransportSystem, c_left, c_right):
-    problem = system.problem
-    ch = system.channels
-    amount = []
-    for k in range(ch.count):
-        s = ch.species[k]
-        amount.append(
-            jnp.where(ch.left[k], problem.vol_left * c_left[:, s], 0.0)
-            + jnp.where(ch.right[k], problem.vol_right * c_right[:, s], 0.0)
-        )
-    amount = jnp.stack(amount, axis=1)
-    return amount / (system.scale * system.volume[:, None])
-
-
-def _equilibrium_state(system: TransportSystem, u, g):
-    problem = system.problem
-    c_left = concentrations(problem, problem.left_phase, u, g, problem.shift_left)
-    c_right = concentrations(problem, problem.right_phase, u, g, problem.shift_right)
-    c_left = c_left - problem.frozen[np.maximum(problem.left_phase, 0)]
-    c_right = c_right - problem.frozen[np.maximum(problem.right_phase, 0)]
-    yc = _channel_state(system, c_left, c_right)
-    return _assemble(system, u, yc)
-
-
-def _assemble(system: TransportSystem, u, yc):
-    """The flat state `[u, amounts, (θ)]` per node; θ = 1 (the junction's temperature)."""
-    columns = [u[:, None], yc]
-    if system.heat is not None:
-        columns.append(jnp.ones((system.n_nodes, 1)))
-    return jnp.concatenate(columns, axis=1).reshape(-1)
-
-
-def _uniform_state(system: TransportSystem, u_eq, g):
-    problem = system.problem
-    c_bulk, _, _ = bulk_concentrations(problem, g)
-    mobile = jnp.asarray(problem.layout.mobile)
-    c_bulk = jnp.where(mobile, c_bulk, 0.0)
-    c_left = c_bulk[np.maximum(problem.left_phase, 0)]
-    c_right = c_bulk[np.maximum(problem.right_phase, 0)]
-    yc = _channel_state(system, c_left, c_right)
-    return consistent_state(system, 0.0, _assemble(system, u_eq, yc))
-
-
-def consistent_state(system: TransportSystem, t, y):
-    """Solve the algebraic rows (Poisson, contacts) for φ with the amounts held: a consistent
-    starting point for the DAE."""
-    y_new, ok = esdirk_consistent_state(system, t, y)
-    return eqx.error_if(y_new, ~ok, "solve_transient: the initial state has no consistent φ")
+from .transport_start import prepare
 
 
 def solve_transient(
@@ -170,7 +74,7 @@ def solve_transient(
 
     **Returns:** a `TransportSolution` at `times`.
 
-    **References:** see `pnpjax._dynamics.residual` and `pnpjax._dynamics.esdirk`.
+    **References:** see `pnpjax._discretise.transport_rows` and `pnpjax._solvers.esdirk`.
     """
     if not isinstance(junction, Junction):
         raise TypeError(f"solve_transient: expected a pnpjax.Junction, got {type(junction)}")
@@ -194,13 +98,11 @@ def solve_transient(
     if mesh is None:
         mesh = Mesh.auto(junction)
     drive = make_drive(voltage, current)
-    check_drive(junction, drive)
-    jumps = jump_ts(drive.waveform) if drive.waveform is not None else None
+    drive.check(junction)
     return _transient(
         junction,
         jnp.asarray(times, dtype=jnp.float64),
-        voltage,
-        current,
+        drive,
         initial,
         mesh,
         rtol,
@@ -209,7 +111,7 @@ def solve_transient(
         steady_tolerance,
         adjoint or diffrax.RecursiveCheckpointAdjoint(),
         throw,
-        jumps,
+        drive.jumps(),
     )
 
 
@@ -217,8 +119,7 @@ def solve_transient(
 def _transient(
     junction,
     times,
-    voltage,
-    current,
+    drive,
     initial,
     mesh,
     rtol,
@@ -229,9 +130,10 @@ def _transient(
     throw,
     jumps,
 ):
-    system, y0, reference = prepare(junction, mesh, voltage, current, initial)
-    # φ follows the drive's value at t = 0 (a step at t = 0 acts at once)
-    y0 = consistent_state(system, 0.0, y0)
+    # the initial state is made consistent (φ follows the drive's value at t = 0: a step at
+    # t = 0 acts at once) in the first step of the integration
+    start = prepare(junction, mesh, drive, initial, consistent=False)
+    system, y0 = start.system, start.y0
     t0 = system.time_scale
     ts = times / t0
     solver = DAEKvaerno5(rtol=rtol, atol=atol, newton=NewtonSettings())
@@ -246,10 +148,10 @@ def _transient(
     )
     event = None
     if steady_tolerance is not None:
-        mask = jnp.asarray(residual.differential_mask(system))
+        mask = jnp.asarray(differential_mask(system))
 
         def steady(t, y, args, **kwargs):
-            rates = jnp.where(mask, residual.rows(args, t, y), 0.0)
+            rates = jnp.where(mask, rows(args, t, y), 0.0)
             scale = jnp.abs(y) + atol
             relative = jnp.max(jnp.abs(rates) * t / scale)
             # only from the first save time on: at t → 0 every |ẏ|t is small
@@ -258,14 +160,14 @@ def _transient(
         event = diffrax.Event(steady)
     dt0 = jax.lax.stop_gradient(jnp.minimum(ts[0], 1e-3 * _fastest_time(system)) * 1e-2)
     solution = diffrax.diffeqsolve(
-        diffrax.ODETerm(lambda t, y, args: residual.rows(args, t, y)),
+        diffrax.ODETerm(lambda t, y, args: rows(args, t, y)),
         solver,
         t0=0.0,
         t1=ts[-1],
         dt0=dt0,
         y0=y0,
         args=system,
-        saveat=diffrax.SaveAt(ts=ts),
+        saveat=diffrax.SaveAt(ts=ts, solver_state=True),
         stepsize_controller=controller,
         max_steps=max_steps,
         adjoint=adjoint,
@@ -273,26 +175,23 @@ def _transient(
         throw=False,
     )
     ys = solution.ys
-    failed = solution.result != diffrax.RESULTS.successful
+    result = RESULTS.promote(solution.result)
     if steady_tolerance is not None:
-        stopped = solution.result == diffrax.RESULTS.event_occurred
-        failed = failed & ~stopped
+        # the steady-state event is how the integration should end
+        stopped = result == RESULTS.event_occurred
+        result = RESULTS.where(stopped, RESULTS.successful, result)
         # saved times after the event are filled with inf by diffrax: hold the final state
         finite = jnp.all(jnp.isfinite(ys), axis=1)
         last = jnp.max(jnp.where(finite, jnp.arange(ys.shape[0]), 0))
         ys = jnp.where(finite[:, None], ys, ys[last])
-    if throw:
-        ys = eqx.error_if(
-            ys,
-            failed,
-            "solve_transient: the integration failed (step limit reached or steps rejected "
-            "down to zero). Re-run with throw=False and inspect .result; raise max_steps, "
-            "loosen rtol, or check the drive (a voltage jump of many volts at once is hard; "
-            "give the Step a rise_time)",
-        )
-    code = jnp.where(failed, 1, 0)
+    inconsistent = solution.solver_state.inconsistent
+    result = RESULTS.where(inconsistent, RESULTS.inconsistent_initial_state, result)
+    result = worst(start.result, result)
     steps = solution.stats["num_accepted_steps"]
-    return make_solution(system, ts, ys, reference, code, steps)
+    out = make_solution(system, ts, ys, start.reference, result, steps)
+    result = check_outputs(result, out.phi, out.current)
+    out = eqx.tree_at(lambda s: s.result, out, result)
+    return raise_if_failed(out, result, throw)
 
 
 def _fastest_time(system: TransportSystem):
@@ -300,7 +199,7 @@ def _fastest_time(system: TransportSystem):
     conductive phase, ε/(Σ z² D c) in scaled units, the thermal diffusion time across the
     smallest cell when heat is solved for, or 1."""
     problem = system.problem
-    c_bulk, _, _ = bulk_concentrations(problem, system.g)
+    c_bulk = system.bulk_concentration
     conductivity = (problem.layout.z**2 * system.diffusivity * c_bulk).sum(axis=1)
     tau = jnp.min(problem.eps_r / jnp.maximum(conductivity, 1e-300))
     if system.heat is not None:

@@ -14,10 +14,12 @@ import jax.numpy as jnp
 import numpy as np
 
 from .._constants import BOLTZMANN_EV
+from .._fields import settings_dict
 from .._mesh import Mesh
 from .._model.junction import Junction
+from .._solution import code, result_message
 from .._solvers.equilibrium import solve_equilibrium
-from .._solvers.newton import RESULT_MESSAGES, Newton
+from .._solvers.newton import Newton
 
 
 @dataclasses.dataclass(frozen=True)
@@ -192,22 +194,19 @@ class Equilibrium(AbstractTask):
             "rho": sol.rho,
             "concentration": sol.concentration,
         }
-        status = {"code": sol.result, "iterations": sol.iterations, "residual": sol.residual}
+        status = {"code": code(sol.result), "iterations": sol.iterations, "residual": sol.residual}
         return values, status
 
     def reason(self, status):
-        code = int(status["code"])
         return (
-            f"{RESULT_MESSAGES.get(code, f'result code {code}')} (relative residual "
+            f"{result_message(int(status['code']))} (relative residual "
             f"{float(status['residual']):.3g} after {int(status['iterations'])} iterations)"
         )
 
     def describe(self):
         return {
             "kind": self.kind,
-            "solver": dataclasses.asdict(self.solver)
-            if dataclasses.is_dataclass(self.solver)
-            else repr(self.solver),
+            "solver": settings_dict(self.solver),
             "extrapolate": self.extrapolate,
             "profiles": self.profiles,
         }
@@ -357,7 +356,7 @@ class SteadyState(_Biased):
             "phi": sol.phi[0],
             "concentration": sol.concentration[0],
         }
-        return values, {"code": sol.result, "iterations": sol.steps}
+        return values, {"code": code(sol.result), "iterations": sol.steps}
 
     def reason(self, status):
         return _transport_failure(status)
@@ -415,7 +414,7 @@ class IVCurve(AbstractTask):
             throw=False,
         )
         values = {"current": sol.current, "iterations": sol.steps.astype(jnp.float64)}
-        return values, {"code": sol.result, "iterations": sol.steps}
+        return values, {"code": code(sol.result), "iterations": sol.steps}
 
     def reason(self, status):
         return (
@@ -529,7 +528,7 @@ class Transient(AbstractTask):
             "phi": sol.phi,
             "concentration": sol.concentration,
         }
-        return values, {"code": sol.result, "steps": sol.steps}
+        return values, {"code": code(sol.result), "steps": sol.steps}
 
     def reason(self, status):
         return (
@@ -619,7 +618,7 @@ class Impedance(_Biased):
             "current": spectrum.steady_state.current[0],
             "iterations": spectrum.iterations.astype(jnp.float64),
         }
-        return values, {"code": spectrum.result, "iterations": spectrum.iterations}
+        return values, {"code": code(spectrum.result), "iterations": spectrum.iterations}
 
     def reason(self, status):
         return "the DC operating point: " + _transport_failure(status)
