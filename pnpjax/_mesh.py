@@ -85,8 +85,12 @@ def _mesh_scales(junction: Junction):
     )
     problem = build_problem(junction, provisional)
     layout, table = problem.layout, problem.phases
-    g = full_potentials(problem, split(problem, initial_guess(problem))[1])
-    bulk = bulk_state(table, g)
+    if problem.bulk is not None:
+        g, bulk = problem.g_fixed, problem.bulk
+    else:
+        # a closed state: its potentials from the initial guess on the provisional mesh
+        g = full_potentials(problem, split(problem, initial_guess(problem))[1])
+        bulk = bulk_state(table, g)
     u_b = jnp.where(bulk.exists, bulk.u, 0.0)
     debye = bulk.debye_lengths(table) * problem.length_scale
     kT = BOLTZMANN_EV * junction.temperature

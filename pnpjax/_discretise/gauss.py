@@ -16,6 +16,8 @@ potential replaces its end's row by $u - u_\\text{held}$.
 
 import jax.numpy as jnp
 
+from .._misc import put
+
 
 def displacement(conductance, u):
     """$F = G(u_j - u_{j+1})$ `[n−1]`, the scaled displacement flow through each cell (+x)."""
@@ -43,5 +45,5 @@ def hold_potentials(rows, u, held, holds: tuple[bool, bool]):
     (`held` `[2]`, k_BT/e)."""
     for side, node in ((0, 0), (1, -1)):
         if holds[side]:
-            rows = rows.at[node].set(u[node] - held[side])
+            rows = put(rows, node % rows.shape[0], u[node] - held[side])
     return rows

@@ -27,6 +27,7 @@ import lineax as lx
 import numpy as np
 
 from .._linalg.bordered import BorderedTridiagonal, TridiagonalSolver
+from .._misc import put
 from .gauss import gauss_bands, gauss_rows, hold_potentials
 from .phases import log_concentrations, neutral_potentials, neutrality_log_balance
 from .problem import Problem
@@ -149,10 +150,10 @@ class EquilibriumSystem(AbstractSystem):
         corner = da[1:].sum(axis=1).T if k else jnp.zeros((0, 0))
         for side, node in ((0, 0), (1, n - 1)):
             if problem.dirichlet[side]:
-                diag = diag.at[node].set(1.0)
-                lower = lower.at[node].set(0.0)
-                upper = upper.at[node].set(0.0)
-                border_cols = border_cols.at[node].set(0.0)
+                diag = put(diag, node, 1.0)
+                lower = put(lower, node, 0.0)
+                upper = put(upper, node, 0.0)
+                border_cols = put(border_cols, node, 0.0)
         gauge = _gauge_row(problem)
         if gauge is not None:
             border_rows = border_rows.at[gauge].set(jnp.zeros(n).at[0].set(1.0))
@@ -264,7 +265,10 @@ def initial_guess(problem: Problem, rounds: int = 3):
     lp, rp = problem.left_phase, problem.right_phase
 
     def neutral_profile(g):
-        u_b, exists = neutral_potentials(problem.phases, g)
+        if problem.bulk is not None:
+            u_b, exists = problem.bulk.u, problem.bulk.exists
+        else:
+            u_b, exists = neutral_potentials(problem.phases, g)
         left = jnp.where(lp >= 0, u_b[np.maximum(lp, 0)], 0.0)
         right = jnp.where(rp >= 0, u_b[np.maximum(rp, 0)], 0.0)
         left_ok = (lp >= 0) & exists[np.maximum(lp, 0)]
@@ -290,6 +294,6 @@ def initial_guess(problem: Problem, rounds: int = 3):
         u = neutral_profile(g)
     for side, node in ((0, 0), (1, n - 1)):
         if problem.dirichlet[side]:
-            u = u.at[node].set(problem.u_boundary[side])
+            u = put(u, node, problem.u_boundary[side])
     g_free = closed_potentials(problem, u, g)
     return jnp.concatenate([u, g_free])

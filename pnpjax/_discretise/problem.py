@@ -21,7 +21,7 @@ from .._model.boundaries import AbstractBoundary, End
 from .._model.junction import Junction
 from .._model.layout import Layout, build_layout
 from .._model.state_resolution import resolve_state, scales, species_arrays
-from .phases import PhaseTable, gather_potentials, neutral_potentials
+from .phases import Bulk, PhaseTable, bulk_state, gather_potentials
 from .statistics import group_models
 
 
@@ -51,6 +51,9 @@ class Problem(eqx.Module):
     - `u_boundary` `[2]`: the potentials the ends hold (k_BT/e; 0 where an end holds none).
     - `g_fixed` (k_BT), `amount`: resolved electrochemical potentials and conserved amounts.
     - `shift_left`, `shift_right` `[n, S]`: segregation energies ΔG/k_BT of each half box.
+    - `bulk`: every phase's neutral bulk at `g_fixed` when no potential is closed (then those
+      are the equilibrium's potentials: one evaluation serves the contacts, the initial guess,
+      the results and the transport scales); `None` for a closed state.
     """
 
     layout: Layout = eqx.field(static=True)
@@ -72,6 +75,7 @@ class Problem(eqx.Module):
     amount: Array
     shift_left: Array
     shift_right: Array
+    bulk: Bulk | None
 
     @property
     def n_nodes(self) -> int:
@@ -270,22 +274,23 @@ def build_problem(junction: Junction, mesh) -> Problem:
         amount=amount,
         shift_left=shift_left,
         shift_right=shift_right,
+        bulk=None if layout.free.size else bulk_state(table, g_fixed),
     )
-    return eqx.tree_at(lambda p: p.u_boundary, problem, held_potentials(problem, g_fixed))
+    return eqx.tree_at(lambda p: p.u_boundary, problem, held_potentials(problem))
 
 
-def held_potentials(problem: Problem, g) -> Array:
-    """The potentials (k_BT/e) the two ends hold at the state `g` (0 where an end holds
-    none), each from its boundary's `held_potential`."""
-    u_bulk = None
-    if any(b.references_bulk for b in problem.boundaries):
-        u_b, _ = neutral_potentials(problem.phases, g)
-        u_bulk = (u_b[0], u_b[-1])
+def held_potentials(problem: Problem) -> Array:
+    """The potentials (k_BT/e) the two ends hold (0 where an end holds none), each from its
+    boundary's `held_potential`; a boundary that `references_bulk` needs an open state (its
+    check at construction sees to that)."""
     values = []
     for side, boundary in enumerate(problem.boundaries):
         if boundary.fixes_potential:
-            bulk = None if u_bulk is None else u_bulk[side]
-            values.append(boundary.held_potential(end_at_equilibrium(problem, side, g, bulk)))
+            u_bulk = None
+            if boundary.references_bulk:
+                u_bulk = problem.bulk.u[problem.end_phase(side)]
+            end = end_at_equilibrium(problem, side, problem.g_fixed, u_bulk)
+            values.append(boundary.held_potential(end))
         else:
             values.append(jnp.zeros(()))
     return jnp.stack(values)

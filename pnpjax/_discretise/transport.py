@@ -32,7 +32,7 @@ from .._model.junction import Junction
 from .._model.kinetics import ButlerVolmer, resolve_species
 from .._model.layout import build_layout
 from .._model.thermal import AbstractThermalBoundary, OnsagerMatrix
-from .phases import bulk_state
+from .phases import Bulk
 from .problem import Problem, end_at_equilibrium
 
 
@@ -127,6 +127,44 @@ class Transfer(eqx.Module):
     rate_scale: Array
 
 
+class RateGroup(eqx.Module):
+    """Bulk rate laws of one kind (class, settings and stoichiometry) acting in `phases`, their
+    float leaves stacked along a leading phase axis: one evaluation serves every phase."""
+
+    law: object
+    phases: tuple[int, ...] = eqx.field(static=True)
+    stoichiometry: tuple[tuple[int, float], ...] = eqx.field(static=True)
+
+    def at_rows(self, phase_rows: np.ndarray):
+        """The law with each leaf taken at the phase of each row (rows of other phases get the
+        first member's values: their rates are masked)."""
+        lookup = np.zeros(max(max(self.phases), int(phase_rows.max(initial=0))) + 1, int)
+        lookup[list(self.phases)] = np.arange(len(self.phases))
+        members = lookup[np.maximum(phase_rows, 0)]
+        dynamic, static = eqx.partition(self.law, eqx.is_array)
+        return eqx.combine(jax.tree_util.tree_map(lambda leaf: leaf[members], dynamic), static)
+
+
+def group_rates(reactions) -> tuple[RateGroup, ...]:
+    """`RateGroup`s from `((phase, law, stoichiometry), ...)`."""
+    groups: list[tuple[object, list[int], list]] = []
+    for p, law, stoich in reactions:
+        leaves, treedef = jax.tree_util.tree_flatten(law)
+        key = (type(law), treedef, tuple(np.shape(leaf) for leaf in leaves), stoich)
+        for existing, phases, laws in groups:
+            if existing == key and p not in phases:
+                phases.append(p)
+                laws.append(law)
+                break
+        else:
+            groups.append((key, [p], [law]))
+    out = []
+    for key, phases, laws in groups:
+        stacked = jax.tree_util.tree_map(lambda *leaves: jnp.stack(leaves), *laws)
+        out.append(RateGroup(stacked, tuple(phases), key[3]))
+    return tuple(out)
+
+
 class Heat(eqx.Module):
     """Non-dimensional heat transport arrays (energies in k_BT_0, see the module docstring).
 
@@ -174,6 +212,7 @@ class TransportSystem(eqx.Module):
     u_gauge: Array
     transfers: tuple[Transfer, ...]
     rates: tuple
+    rate_groups: tuple[RateGroup, ...]
     reaction_info: tuple[tuple, ...] = eqx.field(static=True)
     drive: AbstractDrive
     heat_of_transport: Array
@@ -216,9 +255,12 @@ class TransportSystem(eqx.Module):
         return int(table[node, species])
 
 
-def build_system(junction: Junction, problem: Problem, g, drive: AbstractDrive) -> TransportSystem:
+def build_system(
+    junction: Junction, problem: Problem, g, drive: AbstractDrive, bulk: Bulk
+) -> TransportSystem:
     """Discretise the transport problem of `junction` on the equilibrium `problem`, with the
-    equilibrium electrochemical potentials `g` (k_BT) of its initial state."""
+    equilibrium electrochemical potentials `g` (k_BT) of its initial state and every phase's
+    neutral `bulk` there."""
     layout = problem.layout
     channels = build_channels(junction, problem)
     n = problem.n_nodes
@@ -235,7 +277,6 @@ def build_system(junction: Junction, problem: Problem, g, drive: AbstractDrive) 
     length = problem.length_scale
     time_scale = length**2 / d_ref
     current_scale = ELEMENTARY_CHARGE * problem.c_ref * length**d / time_scale
-    bulk = bulk_state(problem.phases, g)
     c_bulk, u_b = bulk.concentration, bulk.u
     scale = jnp.stack(
         [
@@ -277,6 +318,7 @@ def build_system(junction: Junction, problem: Problem, g, drive: AbstractDrive) 
         u_gauge=u_b[0],
         transfers=transfers,
         rates=tuple(rate for _, rate, _ in reactions),
+        rate_groups=group_rates(reactions),
         reaction_info=tuple((p, stoich) for p, _, stoich in reactions),
         drive=drive,
         heat_of_transport=heat_of_transport / problem.kT,

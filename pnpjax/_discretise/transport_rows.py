@@ -29,6 +29,7 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array
 
+from .._misc import add_at, put
 from .._model.boundaries import End
 from .._model.kinetics import RateContext
 from .._model.thermal import ThermalEnd
@@ -44,7 +45,6 @@ from .transport_state import (
     local_kT,
     local_state,
     log_weight,
-    phase_rows,
 )
 
 
@@ -79,37 +79,39 @@ def box_charge(system: TransportSystem, yc):
     return problem.fixed_charge + amounts(system, yc) @ z
 
 
-def _reaction_rates(system: TransportSystem, side: int, c, g, theta=None):
-    """Net production `[n, S]` (scaled, per volume and time) of the bulk rate laws in the half
-    boxes on `side`, at the local temperature (their equilibrium constants included)."""
+def _reaction_rates(system: TransportSystem, state: LocalState):
+    """Net production `([n, S], [n, S])` (scaled, per volume and time) of the bulk rate laws in
+    the left and right half boxes of every node, at the local temperature (their equilibrium
+    constants included): one evaluation of each kind of law over all half boxes."""
     problem = system.problem
-    phases = phase_rows(system, side)
-    exists = (problem.left_phase if side == 0 else problem.right_phase) >= 0
+    n = problem.n_nodes
+    phases = problem.topology.half_phase
     kinds = problem.layout.kinds
-    electron = kinds.index("electron") if "electron" in kinds else -1
-    hole = kinds.index("hole") if "hole" in kinds else -1
-    weight = log_weight(system, side, theta)
+    theta = state.theta
     kT = local_kT(system, theta)
-    out = jnp.zeros_like(c)
-    for p, law, stoich in system.reactions:
-        rows = (phases == p) & exists
+    arrays = dict(
+        concentration=jnp.concatenate([state.c_left, state.c_right]),
+        log_gamma=jnp.concatenate([state.g_left, state.g_right]),
+        log_weight=jnp.concatenate([log_weight(system, 0, theta), log_weight(system, 1, theta)]),
+        kT=jnp.concatenate([kT, kT]),
+        time=system.time_scale,
+        density=problem.c_ref,
+        electron=kinds.index("electron") if "electron" in kinds else -1,
+        hole=kinds.index("hole") if "hole" in kinds else -1,
+    )
+    out = jnp.zeros((2 * n, problem.layout.n_species))
+    for group in system.rate_groups:
+        rows = np.isin(phases, group.phases)
         if not rows.any():
             continue
-        context = RateContext(
-            concentration=c,
-            log_gamma=g,
-            log_weight=weight,
-            kT=kT,
-            time=system.time_scale,
-            density=problem.c_ref,
-            stoichiometry=stoich,
-            electron=electron,
-            hole=hole,
-        )
-        r = law.rate(context)
-        for s, nu in stoich:
-            out = out.at[:, s].add(jnp.where(rows, nu * r, 0.0))
-    return out
+        law = group.at_rows(phases)
+        r = law.rate(RateContext(stoichiometry=group.stoichiometry, **arrays))
+        r = jnp.where(rows, r, 0.0)
+        nu = np.zeros(problem.layout.n_species)
+        for s, value in group.stoichiometry:
+            nu[s] += value
+        out = out + r[:, None] * nu
+    return out[:n], out[n:]
 
 
 class Injection(NamedTuple):
@@ -192,22 +194,20 @@ def channel_rates(system: TransportSystem, t, state: LocalState):
     every channel (scaled); injections are `(side, node, Injection)` of the boundaries."""
     problem = system.problem
     ch = system.channels
-    theta = state.theta
     flows = edge_fluxes(system, *flux_args(state))
     zero = jnp.zeros((1, ch.count))
     per_channel = jnp.where(ch.edges.T, flows[:, ch.species], 0.0)
     rate = jnp.concatenate([zero, per_channel]) - jnp.concatenate([per_channel, zero])
-    if system.reactions:
-        for side, c, g, volume, owner in (
-            (0, state.c_left, state.g_left, problem.vol_left, ch.left),
-            (1, state.c_right, state.g_right, problem.vol_right, ch.right),
+    if system.rate_groups:
+        productions = _reaction_rates(system, state)
+        for production, volume, owner in zip(
+            productions, (problem.vol_left, problem.vol_right), (ch.left, ch.right)
         ):
-            production = _reaction_rates(system, side, c, g, theta)
             rate = rate + jnp.where(owner.T, production[:, ch.species] * volume[:, None], 0.0)
     transfer = []
     for tr in system.transfers:
         flow = _transfer_flow(system, state, tr)
-        rate = rate.at[tr.node, tr.source].add(-flow).at[tr.node, tr.target].add(flow)
+        rate = add_at(add_at(rate, (tr.node, tr.source), -flow), (tr.node, tr.target), flow)
         transfer.append(flow)
     injections = []
     for side, boundary in enumerate(system.boundaries):
@@ -216,10 +216,13 @@ def channel_rates(system: TransportSystem, t, state: LocalState):
         end = transport_end(system, state, side)
         inflow = boundary.inflow(end)
         node = problem.end_node(side)
+        # each species' inflow into its channel at the end node (a static placement)
+        placement = np.zeros((problem.layout.n_species, ch.count))
         for s in range(problem.layout.n_species):
             k = system.channel_of(node, s)
             if k >= 0:
-                rate = rate.at[node, k].add(inflow.flow[s])
+                placement[s, k] = 1.0
+        rate = add_at(rate, node, inflow.flow @ placement)
         injections.append((side, node, Injection(inflow.flow, inflow.source_eta, end.eta)))
     transfer = jnp.stack(transfer) if transfer else jnp.zeros((0,))
     return rate, flows, transfer, tuple(injections)
@@ -248,11 +251,11 @@ def rows(system: TransportSystem, t, y):
                 applied_current(system, t) - flows[-1] @ problem.layout.z
             )
         else:
-            poisson = poisson.at[node].set(u[node] - target[side])
+            poisson = put(poisson, node, u[node] - target[side])
         if boundary.holds_carriers:
             # a channel absent from the end phase keeps its row y = 0
             held = yc[node] - system.y_contact[side]
-            species_rows = species_rows.at[node].set(jnp.where(present[node], held, yc[node]))
+            species_rows = put(species_rows, node, jnp.where(present[node], held, yc[node]))
     columns = [poisson[:, None], species_rows]
     if system.heat is not None:
         heat = system.heat
@@ -263,10 +266,10 @@ def rows(system: TransportSystem, t, y):
                 end = ThermalEnd(
                     state.theta[node], problem.node_area[node], heat.t0, heat.flux_scale, heat.ramp
                 )
-                theta_rows = theta_rows.at[node].set(state.theta[node] - boundary.held_theta(end))
+                theta_rows = put(theta_rows, node, state.theta[node] - boundary.held_theta(end))
         columns.append(theta_rows[:, None])
     if system.gauge:
-        columns[0] = columns[0].at[0, 0].set(u[0] - system.u_gauge)
+        columns[0] = put(columns[0], (0, 0), u[0] - system.u_gauge)
     return jnp.concatenate(columns, axis=1).reshape(-1)
 
 

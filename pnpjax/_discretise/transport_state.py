@@ -98,27 +98,25 @@ def half_box_concentrations(system: TransportSystem, yc, theta=None):
     temperature θ = T/T_0 when heat is solved for)."""
     problem = system.problem
     ch = system.channels
-    n, n_s = problem.n_nodes, problem.layout.n_species
+    n_s = problem.layout.n_species
     amount = amounts(system, yc)
     v_l, v_r = problem.vol_left, problem.vol_right
     w_l, w_r = log_weight(system, 0, theta), log_weight(system, 1, theta)
-    c_left = jnp.zeros((n, n_s))
-    c_right = jnp.zeros((n, n_s))
-    split_nodes = []
-    for k in range(ch.count):
-        s = ch.species[k]
-        both = ch.left[k] & ch.right[k]
-        only_l = ch.left[k] & ~ch.right[k]
-        only_r = ch.right[k] & ~ch.left[k]
-        ratio = jnp.exp(jnp.clip(w_r[:, s] - w_l[:, s], -EXPONENT_CLIP, EXPONENT_CLIP))
-        ratio = jnp.where(both, ratio, 1.0)
-        denominator = jnp.where(both, v_l + ratio * v_r, jnp.where(only_l, v_l, v_r))
-        c_minus = amount[:, k] / jnp.where(denominator > 0, denominator, 1.0)
-        cl = jnp.where(both | only_l, c_minus, 0.0)
-        cr = jnp.where(both, ratio * c_minus, jnp.where(only_r, c_minus, 0.0))
-        c_left = c_left.at[:, s].add(cl)
-        c_right = c_right.at[:, s].add(cr)
-        split_nodes.append(both & (problem.left_phase != problem.right_phase))
+    # every channel at once: a channel owns one or both half boxes of a node
+    species = ch.species
+    both = (ch.left & ch.right).T
+    only_l = (ch.left & ~ch.right).T
+    only_r = (ch.right & ~ch.left).T
+    ratio = jnp.exp(jnp.clip(w_r[:, species] - w_l[:, species], -EXPONENT_CLIP, EXPONENT_CLIP))
+    ratio = jnp.where(both, ratio, 1.0)
+    v_l, v_r = v_l[:, None], v_r[:, None]
+    denominator = jnp.where(both, v_l + ratio * v_r, jnp.where(only_l, v_l, v_r))
+    c_minus = amount / jnp.where(denominator > 0, denominator, 1.0)
+    cl = jnp.where(both | only_l, c_minus, 0.0)
+    cr = jnp.where(both, ratio * c_minus, jnp.where(only_r, c_minus, 0.0))
+    # channels of one species never share a half box: summing them places each
+    owner = np.eye(n_s)[species]  # [K, S]
+    c_left, c_right = cl @ owner, cr @ owner
     nodes = nonideal_interface_nodes(system)
     if nodes.size:
         c_left, c_right = _nonideal_split(system, amount, c_left, c_right, nodes, theta)

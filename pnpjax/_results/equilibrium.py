@@ -6,7 +6,7 @@ import numpy as np
 from jaxtyping import Array, Float, Int
 
 from .._constants import BOLTZMANN_EV, ELEMENTARY_CHARGE, VACUUM_PERMITTIVITY
-from .._discretise.phases import bulk_state, charge_density
+from .._discretise.phases import Bulk, bulk_state, charge_density
 from .._discretise.poisson import (
     amount_weights,
     full_potentials,
@@ -233,9 +233,11 @@ def _side_sums(problem: Problem, box_left, box_right, x, splits=None):
     return jnp.stack(excess), jnp.stack(width)
 
 
-def make_solution(problem: Problem, y, iterations, rel, result, splits=None) -> EquilibriumSolution:
-    """Convert the non-dimensional solution `y` into an `EquilibriumSolution` (`splits`: see
-    `side_splits`)."""
+def make_solution(
+    problem: Problem, y, iterations, rel, result, bulk: Bulk, splits=None
+) -> EquilibriumSolution:
+    """Convert the non-dimensional solution `y` into an `EquilibriumSolution`, with every
+    phase's neutral `bulk` at its potentials (`splits`: see `side_splits`)."""
     layout = problem.layout
     u, g_free = split(problem, y)
     g = full_potentials(problem, g_free)
@@ -299,7 +301,6 @@ def make_solution(problem: Problem, y, iterations, rel, result, splits=None) -> 
             k = layout.potential_index[entry_phase, s]
             g_entry = g[np.maximum(k, 0)] if layout.n_potentials else jnp.zeros(nodes.shape)
             fermi = jnp.where(has, g_entry * kT, fermi)
-    bulk = bulk_state(problem.phases, g)
     debye = bulk.debye_lengths(problem.phases) * L0
     phi_b = jnp.where(bulk.exists, bulk.u * kT, jnp.nan)
     interfaces = problem.interface_nodes
@@ -384,11 +385,16 @@ def richardson(
     u_fine, g_fine = split(fine_problem, y_fine)
     y_extrapolated = (4 * jnp.concatenate([u_fine[::2], g_fine]) - y_coarse) / 3
     iterations, rel, result = stats
-    solution = make_solution(coarse_problem, y_extrapolated, iterations, rel, result)
-    coarse = make_solution(coarse_problem, y_coarse, iterations, rel, result)
+    bulk = coarse_problem.bulk
+    if bulk is None:
+        g = full_potentials(coarse_problem, split(coarse_problem, y_extrapolated)[1])
+        bulk = bulk_state(coarse_problem.phases, g)
+    solution = make_solution(coarse_problem, y_extrapolated, iterations, rel, result, bulk)
+    # the fields integrated over half boxes, from both solutions (their bulk is not used)
+    coarse = make_solution(coarse_problem, y_coarse, iterations, rel, result, bulk)
     # the same integration regions on both meshes: coarse node j is fine node 2j
     fine_splits = [2 * j for j in side_splits(coarse_problem)]
-    fine = make_solution(fine_problem, y_fine, iterations, rel, result, fine_splits)
+    fine = make_solution(fine_problem, y_fine, iterations, rel, result, bulk, fine_splits)
     fine_index = {
         (int(j), int(s)): i for i, (j, s) in enumerate(zip(*profile_entries(fine_problem)))
     }

@@ -3,7 +3,8 @@
 import equinox as eqx
 import jax.numpy as jnp
 
-from .._discretise.poisson import EquilibriumSystem, initial_guess, split
+from .._discretise.phases import Bulk, bulk_state
+from .._discretise.poisson import EquilibriumSystem, full_potentials, initial_guess, split
 from .._discretise.problem import Problem, build_problem
 from .._mesh import Mesh
 from .._model.junction import Junction
@@ -68,7 +69,8 @@ def _solve(
 ) -> EquilibriumSolution:
     problem, out = solve_problem(junction, mesh, solver)
     if not extrapolate:
-        solution = make_solution(problem, out.y, out.steps, out.residual, out.result)
+        bulk = equilibrium_bulk(problem, out.y)
+        solution = make_solution(problem, out.y, out.steps, out.residual, out.result, bulk)
     else:
         # the refined solve starts from the coarse solution, interpolated to the new midpoints
         u, g_free = split(problem, out.y)
@@ -81,6 +83,14 @@ def _solve(
     result = check_outputs(solution.result, solution.phi, solution.concentration)
     solution = eqx.tree_at(lambda s: s.result, solution, result)
     return raise_if_failed(solution, result, throw)
+
+
+def equilibrium_bulk(problem: Problem, y) -> Bulk:
+    """Every phase's neutral bulk at the equilibrium `y`: the problem's own for an open state
+    (its potentials are the equilibrium's), else evaluated at the solved potentials."""
+    if problem.bulk is not None:
+        return problem.bulk
+    return bulk_state(problem.phases, full_potentials(problem, split(problem, y)[1]))
 
 
 def solve_problem(

@@ -226,15 +226,18 @@ class DAEKvaerno5(diffrax.AbstractAdaptiveSolver):
         settings = NewtonSettings(self.newton.max_iterations, self.newton.tolerance, self.rtol)
         stage_newton = settings.newton(absolute)
 
-        y0_fixed = jax.lax.stop_gradient(y0)
-        jac = jax.lax.stop_gradient(jacobian_blocks(system, t0, y0_fixed))
+        # f(y_n) and ∂f/∂y at y_n from one forward pass; the Jacobian only builds the frozen
+        # iteration matrix, so it carries no derivative
+        f0, jac = linearise_block_tridiagonal(
+            lambda y_: rows(system, t0, y_), y0, system.n_nodes, system.block
+        )
+        jac = jax.lax.stop_gradient(jac)
         factor = stage_matrix(
             system, jac, jax.lax.stop_gradient(h_gamma), jax.lax.stop_gradient(row_scale)
         )
         factor = jax.lax.stop_gradient(factor)
         solver = BlockTridiagonalSolver(block_size=system.block)
         frozen = {"jacobian": (factor, jax.lax.stop_gradient(solver.init(factor, {})))}
-        f0 = rows(system, t0, y0)
         n_stages = A_MATRIX.shape[0]
         stages = jnp.zeros((n_stages, y0.shape[0])).at[0].set(jnp.where(mask, f0, 0.0))
 

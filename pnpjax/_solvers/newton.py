@@ -12,8 +12,9 @@ accepted only if the relative residual is below `residual_tol`. With `divergence
 does not contract the previous one by that factor ends the iteration (the fail-fast rule of
 implicit time stepping, Hairer and Wanner IV.8).
 
-`Newton` is an `optimistix.AbstractRootFinder`, run by `optimistix.root_find`. Its derivatives
-never flow through the iterations: `implicit` attaches the implicit function theorem,
+`Newton` is an `optimistix.AbstractRootFinder` (usable with `optimistix.root_find` on a system
+passed as `args`); pnpjax runs its `init`/`step`/`terminate` in its own loop (`iterate`). Its
+derivatives never flow through the iterations: `implicit` attaches the implicit function theorem,
 $\\dot y = -J^{-1}\\,\\partial_\\theta F\\,\\dot\\theta$, at the root, with the same structured
 Jacobian and `lineax` solver (transposed solves in reverse mode). That is the only
 implicit-differentiation path of the package: the equilibrium, steady states, continuation,
@@ -171,22 +172,42 @@ class Solve(eqx.Module):
 def iterate(
     system: AbstractSystem, y0, solver: Newton, options: dict[str, Any] | None = None
 ) -> Solve:
-    """Newton's iterations from `y0` (no derivative: see `solve`)."""
-    solution = optx.root_find(
-        _residual,
-        solver,
-        jax.lax.stop_gradient(y0),
-        args=jax.lax.stop_gradient(system),
-        options=options or {},
-        max_steps=solver.max_steps,
-        throw=False,
+    """Newton's iterations from `y0` (no derivative: see `solve`).
+
+    The loop of `optimistix.root_find` (`init`, then `step` and `terminate` until done or
+    `max_steps`, a non-finite iterate ending it), written out: optimistix's driver would trace
+    the residual once more for its output structure and wrap the loop in its own implicit
+    derivative, neither of which pnpjax uses (derivatives come from `implicit`), and that
+    tracing and compiling is a measurable part of a first call.
+    """
+    options = options or {}
+    system = jax.lax.stop_gradient(system)
+    y0 = jax.lax.stop_gradient(y0)
+    state = solver.init(_residual, y0, system, options, None, None, frozenset())
+
+    def cond(carry):
+        _, state, done, _ = carry
+        return ~done & (state.steps < solver.max_steps)
+
+    def body(carry):
+        y, state, _, _ = carry
+        y, state, _ = solver.step(_residual, y, system, options, state, frozenset())
+        done, result = solver.terminate(_residual, y, system, options, state, frozenset())
+        finite = jnp.all(jnp.isfinite(y))
+        result = optx.RESULTS.where(finite, result, optx.RESULTS.nonfinite)
+        return y, state, done | ~finite, result
+
+    carry = (y0, state, jnp.array(False), optx.RESULTS.successful)
+    y, state, done, result = jax.lax.while_loop(cond, body, carry)
+    result = optx.RESULTS.where(
+        done | (result != optx.RESULTS.successful), result, optx.RESULTS.nonlinear_max_steps_reached
     )
-    result = RESULTS.promote(solution.result)
-    residual = solution.stats["residual"]
+    result = RESULTS.promote(result)
+    residual = state.residual
     if solver.residual_tol is not None:
         stalled = (result == RESULTS.successful) & ~(residual <= solver.residual_tol)
         result = RESULTS.where(stalled, RESULTS.residual_too_large, result)
-    return Solve(solution.value, result, solution.stats["num_steps"], residual)
+    return Solve(y, result, state.steps, residual)
 
 
 def solve(

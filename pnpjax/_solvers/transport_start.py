@@ -18,7 +18,7 @@ from .._model.drives import AbstractDrive
 from .._model.junction import Junction
 from .._solution import RESULTS, worst
 from . import newton
-from .equilibrium import solve_problem
+from .equilibrium import equilibrium_bulk, solve_problem
 
 INITIAL_STATES = ("equilibrium", "uniform")
 
@@ -56,7 +56,7 @@ def prepare(
     problem, equilibrium = solve_problem(junction, mesh, newton.Newton())
     u_eq, g_free = split(problem, equilibrium.y)
     g = full_potentials(problem, g_free)
-    system = build_system(junction, problem, g, drive)
+    system = build_system(junction, problem, g, drive, equilibrium_bulk(problem, equilibrium.y))
     reference = (u_eq[-1] - u_eq[0]) * problem.kT
     result = equilibrium.result
     if isinstance(initial, str):
