@@ -23,11 +23,18 @@ over repeats is reported (compile times on a shared machine only ever get slower
 same worker, the median of three further calls gives the run time after compilation, so run
 time is compared side by side too.
 
+The run-time section (`--runtime`) times, in the same interleaved fresh processes, the
+workloads of `bench_batch.py`, `bench_dynamics.py` and `bench_impedance.py` after compilation
+(the minimum of several calls of one jitted program): a batch of 256 two-phase equilibria on
+2000 nodes (`batch`), the 15-decade relaxation of the cathode | electrolyte pair on 500 nodes
+(`relaxation`), a 30-point IV curve of the pn diode (`iv_30`) and a 100-frequency spectrum of
+the blocking cell on 500 nodes (`impedance_100`).
+
 The cache section (`--cache`) runs `pnpjax run CONFIG` on every example config twice in fresh
 processes sharing a new persistent-cache folder, and reports the speed-up of the second run.
 
 Run: `python benchmarks/bench_compile.py [--baseline REV] [--repeats 2] [--only CASE ...]
-[--cache] [--quick]`; writes `benchmarks/results/compile.json`.
+[--runtime] [--cache] [--quick]`; writes `benchmarks/results/compile.json`.
 """
 
 import argparse
@@ -51,6 +58,7 @@ CASES = ("equilibrium", "steady_state", "iv_curve", "transient", "impedance", "s
 TARGET_RATIO = 0.5  # issue 17: every first call at most half the baseline's
 RUN_TIME_LIMIT = 1.1  # issue 17: run time after compilation within 1.1x
 CACHE_TARGET = 5.0  # issue 17: a second `pnpjax run` at least 5x faster than the first
+RUNTIME_CASES = ("batch", "relaxation", "iv_30", "impedance_100")
 
 
 # --- the junctions (public API only: the same code runs against the baseline) ----------------
@@ -241,6 +249,55 @@ def worker(case: str, run_repeats: int) -> dict:
     }
 
 
+def runtime_worker(case: str) -> dict:
+    """One fresh process: compile one jitted workload, then the minimum of several calls."""
+    import jax
+    import jax.numpy as jnp
+
+    import pnpjax as pj
+
+    jax.config.update("jax_enable_x64", True)
+    from _common import mesh_with_nodes
+
+    if case == "batch":
+        import bench_batch
+
+        dmus = jnp.linspace(0.1, 0.3, 256)
+        mesh = bench_batch.mesh_for_batch(dmus, 2000)
+
+        def solve(d):
+            return pj.solve_equilibrium(bench_batch.make_junction(d), mesh=mesh).phi
+
+        program, argument, calls = jax.jit(jax.vmap(solve)), dmus, 5
+    elif case == "relaxation":
+        cell = cathode_cell()
+        mesh = mesh_with_nodes(lambda g: pj.Mesh.auto(cell, nodes_per_debye=20.0, growth=g), 500)
+
+        def relax(times):
+            return pj.solve_transient(cell, times, initial="uniform", mesh=mesh, throw=False).phi
+
+        program, argument, calls = jax.jit(relax), jnp.logspace(-12, 3, 61), 3
+    elif case == "iv_30":
+        diode = pn_diode()
+        mesh = pj.Mesh.auto(diode)
+        program = jax.jit(lambda v: pj.iv_curve(diode, v, mesh=mesh).current)
+        argument, calls = jnp.linspace(-0.3, 0.5, 30), 5
+    elif case == "impedance_100":
+        cell = blocking_cell()
+        mesh = mesh_with_nodes(lambda g: pj.Mesh.auto(cell, nodes_per_debye=20.0, growth=g), 500)
+        program = jax.jit(lambda f: pj.impedance(cell, f, mesh=mesh).impedance)
+        argument, calls = jnp.logspace(-2, 10, 100), 10
+    else:
+        raise ValueError(f"unknown run-time case {case!r}")
+    jax.block_until_ready(program(argument))
+    runs = []
+    for _ in range(calls):
+        start = time.perf_counter()
+        jax.block_until_ready(program(argument))
+        runs.append(time.perf_counter() - start)
+    return {"run_s": min(runs), "nodes": int(mesh.n_nodes)}
+
+
 # --- the orchestrator -------------------------------------------------------------------------
 
 
@@ -254,9 +311,9 @@ def _environment(tree: Path) -> dict:
     return env
 
 
-def run_worker(tree: Path, case: str, run_repeats: int) -> dict:
+def run_worker(tree: Path, case: str, run_repeats: int, flag: str = "--worker") -> dict:
     out = subprocess.run(
-        [sys.executable, __file__, "--worker", case, "--run-repeats", str(run_repeats)],
+        [sys.executable, __file__, flag, case, "--run-repeats", str(run_repeats)],
         env=_environment(tree),
         capture_output=True,
         text=True,
@@ -276,6 +333,24 @@ def baseline_tree(rev: str) -> Path:
         capture_output=True,
     )
     return path
+
+
+def interleaved(rev: str, cases, repeats: int, flag: str, run_repeats: int = 0) -> dict:
+    """`{(case, "baseline" | "current"): [worker results]}`: every case in fresh processes,
+    alternating the baseline worktree of `rev` and this checkout, `repeats` times."""
+    base = baseline_tree(rev)
+    samples = {(case, tree): [] for case in cases for tree in ("baseline", "current")}
+    try:
+        for _ in range(repeats):
+            for case in cases:
+                for name, tree in (("baseline", base), ("current", ROOT)):
+                    samples[(case, name)].append(run_worker(tree, case, run_repeats, flag))
+    finally:
+        subprocess.run(
+            ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(base)],
+            capture_output=True,
+        )
+    return samples
 
 
 def measure_cache(repeats: int) -> list[dict]:
@@ -318,6 +393,8 @@ def measure_cache(repeats: int) -> list[dict]:
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--worker", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--runtime-worker", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--runtime", action="store_true", help="also run times (bench_batch, ...)")
     parser.add_argument("--run-repeats", type=int, default=3)
     parser.add_argument("--baseline", default=BASELINE, help="git revision to compare with")
     parser.add_argument("--repeats", type=int, default=2, help="fresh processes per case")
@@ -329,22 +406,14 @@ def main(argv=None) -> dict:
     if args.worker is not None:
         print(json.dumps(worker(args.worker, args.run_repeats)))
         return {}
+    if args.runtime_worker is not None:
+        print(json.dumps(runtime_worker(args.runtime_worker)))
+        return {}
     repeats = 1 if args.quick else args.repeats
     cases = list(args.only or CASES)
     payload = {"baseline": args.baseline, "repeats": repeats}
     if not args.cache_only:
-        base = baseline_tree(args.baseline)
-        samples = {(case, tree): [] for case in cases for tree in ("baseline", "current")}
-        try:
-            for _ in range(repeats):
-                for case in cases:
-                    for name, tree in (("baseline", base), ("current", ROOT)):
-                        samples[(case, name)].append(run_worker(tree, case, args.run_repeats))
-        finally:
-            subprocess.run(
-                ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(base)],
-                capture_output=True,
-            )
+        samples = interleaved(args.baseline, cases, repeats, "--worker", args.run_repeats)
         rows = []
         for case in cases:
             b = samples[(case, "baseline")]
@@ -377,6 +446,32 @@ def main(argv=None) -> dict:
         )
         payload["cases"] = rows
         payload["samples"] = {f"{c}/{t}": v for (c, t), v in samples.items()}
+    if args.runtime and not args.cache_only:
+        print()
+        runs = interleaved(args.baseline, RUNTIME_CASES, repeats, "--runtime-worker")
+        runtime_rows = []
+        for case in RUNTIME_CASES:
+            row = {
+                "case": case,
+                "nodes": runs[(case, "current")][0]["nodes"],
+                "baseline_run_s": min(r["run_s"] for r in runs[(case, "baseline")]),
+                "current_run_s": min(r["run_s"] for r in runs[(case, "current")]),
+            }
+            row["run_ratio"] = row["current_run_s"] / row["baseline_run_s"]
+            row["run_met"] = row["run_ratio"] <= RUN_TIME_LIMIT
+            runtime_rows.append(row)
+        print_table(
+            runtime_rows,
+            [
+                ("case", "workload", ""),
+                ("nodes", "nodes", ""),
+                ("baseline_run_s", "baseline run (s)", ".4f"),
+                ("current_run_s", "run (s)", ".4f"),
+                ("run_ratio", "ratio", ".2f"),
+                ("run_met", f"<= {RUN_TIME_LIMIT}", ""),
+            ],
+        )
+        payload["runtime"] = runtime_rows
     if args.cache or args.cache_only:
         print()
         cache_rows = measure_cache(1 if args.quick else repeats)

@@ -12,10 +12,10 @@ this process:
   normalised channel amounts of every node plus the displacement $F_e = C_e(u_e - u_{e+1})$ of
   every cell, with $\\dot F_e = -\\sum_i z_iJ_{ie}$ (the total current is zero between insulating
   ends); φ follows from the $F_e$ up to a constant, which no flux sees. Its right-hand side is
-  built from pnpjax's own discrete fluxes (`pnpjax._discretise.transport_residual`), jitted
-  with JAX and called from SciPy with NumPy arrays; SciPy gets the banded sparsity pattern
-  (`jac_sparsity`) and the same rtol and atol. Both must end on the same profile, which must be the equilibrium of
-  the closed junction (`pnpjax.Closed` with the initial amounts);
+  built from pnpjax's own discrete fluxes (`pnpjax._discretise.fluxes`), jitted with JAX and
+  called from SciPy with NumPy arrays; SciPy gets the banded sparsity pattern (`jac_sparsity`)
+  and the same rtol and atol. Both must end on the same profile, which must be the equilibrium
+  of the closed junction (`pnpjax.Closed` with the initial amounts);
 - **IV curve**: a 30-point `pnpjax.iv_curve` of a silicon pn diode (ohmic contacts,
   Shockley–Read–Hall recombination) against 30 `pnpjax.solve_steady_state` calls, each from
   equilibrium, in a Python loop;
@@ -167,9 +167,7 @@ def pnpjax_relaxation(junction, mesh, decades: int, max_steps: int, repeats: int
             times,
             initial="uniform",
             mesh=mesh,
-            rtol=RTOL,
-            atol=ATOL,
-            max_steps=max_steps,
+            stepping=pj.TimeStepping(rtol=RTOL, atol=ATOL, max_steps=max_steps),
             throw=False,
         )
 

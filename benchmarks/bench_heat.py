@@ -102,8 +102,9 @@ def contacted(junction: pj.Junction) -> pj.Junction:
 
 def relaxation(junction, mesh, times, repeats) -> dict:
     def run(times):
+        stepping = pj.TimeStepping(rtol=RTOL, atol=ATOL)
         return pj.solve_transient(
-            junction, times, initial="uniform", mesh=mesh, rtol=RTOL, atol=ATOL, throw=False
+            junction, times, initial="uniform", mesh=mesh, stepping=stepping, throw=False
         )
 
     timing = time_call(run, times, repeats=repeats, warmup=0)
@@ -118,9 +119,12 @@ def relaxation(junction, mesh, times, repeats) -> dict:
 
 
 def steady(junction, mesh, repeats) -> dict:
+    # the default transport Newton, in 8 bias stages
+    solver = pj.Newton(max_steps=100, atol=1e-9, rtol=0.0, residual_tol=None, continuation_steps=8)
+
     def run(voltage):
         return pj.solve_steady_state(
-            junction, voltage=voltage, mesh=mesh, continuation_steps=8, throw=False
+            junction, voltage=voltage, mesh=mesh, solver=solver, throw=False
         )
 
     timing = time_call(run, jnp.asarray(0.2), repeats=repeats, warmup=0)

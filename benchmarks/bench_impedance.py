@@ -136,8 +136,9 @@ def sinusoid_run(junction, mesh):
     @jax.jit
     def run(times, frequency):
         wave = pj.Sinusoid(0.0, AMPLITUDE, frequency)
+        stepping = pj.TimeStepping(rtol=RTOL, atol=ATOL)
         sol = pj.solve_transient(
-            junction, times, voltage=wave, mesh=mesh, rtol=RTOL, atol=ATOL, throw=False
+            junction, times, voltage=wave, mesh=mesh, stepping=stepping, throw=False
         )
         return sol.current, sol.electrode_charge[:, 0], sol.result, sol.steps
 

@@ -30,7 +30,9 @@ def main() -> dict:
     truth = blocking_cell(100e-9, d_plus=TRUTH, d_minus=TRUTH)
     mesh = pj.Mesh.auto(truth)
     times = np.logspace(-9, -4, 12)
-    transient = pj.CurrentTransient(times, pj.Step(0.0, 0.01, 0.0), rtol=1e-8)
+    transient = pj.CurrentTransient(
+        times, pj.Step(0.0, 0.01, 0.0), stepping=pj.TimeStepping(rtol=1e-8)
+    )
     current = np.asarray(transient.predict(truth, mesh))
 
     def both(j):

@@ -476,7 +476,11 @@ def debye_time():
     rate = d * (1 / LAM**2 + (np.pi / length) ** 2)
     times = jnp.array([0.5, 1.0, 2.0]) / rate
     sol = pj.solve_transient(
-        junction, times, initial=jnp.asarray(state.reshape(-1)), mesh=mesh, rtol=1e-8
+        junction,
+        times,
+        initial=jnp.asarray(state.reshape(-1)),
+        mesh=mesh,
+        stepping=pj.TimeStepping(rtol=1e-8),
     )
     charge = sol.concentration_of("A+") - sol.concentration_of("B-")
     mode = np.asarray(charge @ np.cos(np.pi * np.asarray(sol.x) / length))
@@ -564,8 +568,7 @@ def blocking_impedance():
         times,
         voltage=pj.Sinusoid(0.0, amplitude, freq),
         mesh=mesh,
-        rtol=1e-7,
-        atol=1e-10,
+        stepping=pj.TimeStepping(rtol=1e-7, atol=1e-10),
     )
     phasor = 2 / samples * np.sum(-np.asarray(sol.current) * np.exp(-2j * np.pi * freq * times))
     z_time = -1j * amplitude / phasor

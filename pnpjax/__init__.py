@@ -40,6 +40,7 @@ from ._results.equilibrium import EquilibriumSolution as EquilibriumSolution
 from ._solvers.capacitance import differential_capacitance as differential_capacitance
 from ._solvers.equilibrium import solve_equilibrium as solve_equilibrium
 from ._solvers.newton import Newton as Newton
+from ._solvers.stepping import TimeStepping as TimeStepping
 from ._compilation_cache import enable_compilation_cache as enable_compilation_cache
 from ._solution import RESULTS as RESULTS
 from ._solution import result_code as result_code

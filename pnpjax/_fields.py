@@ -57,21 +57,30 @@ POSITIVE = Range(low=0.0)
 NON_NEGATIVE = Range(low=0.0, low_closed=True)
 UNIT_INTERVAL = Range(low=0.0, high=1.0)
 FRACTION = Range(low=0.0, high=1.0, low_closed=True)
+COUNT = Range(low=1.0, low_closed=True)
+"""A number of iterations, steps or stages: >= 1 (with `integer=True`)."""
 
 
 @dataclasses.dataclass(frozen=True)
 class Parameter:
     """What a field's metadata says of it: `unit` (SI, energies in eV; "1" for a number),
-    `range` and `doc` (its meaning, in a phrase)."""
+    `range`, `doc` (its meaning, in a phrase) and whether it is an `integer` (a count)."""
 
     unit: str
     range: Range
     doc: str
+    integer: bool = False
+
+    def unit_text(self) -> str:
+        """The unit as messages show it: " (m^-3)", nothing for a pure number."""
+        return "" if self.unit == "1" else f" ({self.unit})"
 
 
-def parameter(*, unit: str, range: Range = FINITE, doc: str = "", **field_options):
+def parameter(
+    *, unit: str, range: Range = FINITE, doc: str = "", integer: bool = False, **field_options
+):
     """An `equinox` field carrying its `Parameter` description (see the module docstring)."""
-    metadata = {"parameter": Parameter(unit, range, doc)}
+    metadata = {"parameter": Parameter(unit, range, doc, integer)}
     return eqx.field(metadata=metadata, **field_options)
 
 
@@ -99,19 +108,31 @@ def check_value(info: Parameter, value, what: str, hint: str = "") -> None:
     """Raise `ValueError` naming `what`, its unit and range when a concrete `value` lies
     outside `info.range`; traced values pass."""
     array = concrete(value)
-    if array is None or bool(np.all(info.range.contains(array))):
+    if array is None:
+        return
+    if info.integer and not bool(np.all(np.round(array) == array)):
+        raise ValueError(f"{what} must be a whole number, got {array}{hint}")
+    if bool(np.all(info.range.contains(array))):
         return
     shown = array.item() if array.ndim == 0 else array
-    unit = "" if info.unit == "1" else f" ({info.unit})"
+    if info.integer and array.ndim == 0 and float(shown).is_integer():
+        shown = int(shown)
+    # "must be finite" needs no unit; a bound does
+    unit = "" if info.range == FINITE else info.unit_text()
     raise ValueError(f"{what}{unit} must be {info.range.describe()}, got {shown}{hint}")
 
 
-def check_parameters(module, owner: str, hints: dict[str, str] | None = None) -> None:
+def check_parameters(
+    module, owner: str, hints: dict[str, str] | None = None, skip: tuple[str, ...] = ()
+) -> None:
     """Check every declared parameter of `module` against its range (from `__check_init__`):
     the message names `owner`, the field, its unit and range, and the value; a dict field is
-    checked entry by entry, a `None` field is skipped. `hints` adds advice per field."""
+    checked entry by entry, a `None` field is skipped. `hints` adds advice per field; `skip`
+    names fields the caller checks itself (a range that depends on another field)."""
     hints = hints or {}
     for name, info in parameters(module).items():
+        if name in skip:
+            continue
         value = getattr(module, name)
         hint = hints.get(name, "")
         if value is None:

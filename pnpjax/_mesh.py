@@ -15,6 +15,9 @@ from jaxtyping import Array
 
 from ._constants import BOLTZMANN_EV, VACUUM_PERMITTIVITY
 from ._custom_types import traced
+from ._discretise.phases import bulk_state, concentrations
+from ._discretise.poisson import full_potentials, initial_guess, split
+from ._discretise.problem import build_problem, end_at_equilibrium
 from ._model.junction import Junction, without_profiles
 
 MAX_THINNING = 1e9
@@ -53,8 +56,6 @@ def _far_potential(junction, problem, g, u_b, p: int, side: int):
     """Potential (k_BT/e) that phase p's end on `side` (0 left, 1 right) is pulled towards: the
     bulk of the next phase with mobile charge, or what a boundary holds, across charge-free
     layers."""
-    from ._discretise.problem import end_at_equilibrium
-
     layout = problem.layout
     q = p
     while True:
@@ -72,9 +73,6 @@ def _far_potential(junction, problem, g, u_b, p: int, side: int):
 def _mesh_scales(junction: Junction):
     """Per phase: Debye length (m), screening lengths at its left and right ends (m) at the
     largest accumulation the potential steps allow, and those steps (k_BT/e)."""
-    from ._discretise.phases import bulk_state, concentrations
-    from ._discretise.poisson import full_potentials, initial_guess, split
-    from ._discretise.problem import build_problem
 
     provisional = Mesh(
         fractions=tuple(jnp.linspace(0.0, 1.0, 41) for _ in junction.phases),

@@ -36,10 +36,9 @@ with warnings.catch_warnings():
 
     class RESULTS(diffrax.RESULTS):  # pyright: ignore[reportGeneralTypeIssues]
         nonlinear_max_steps_reached = (
-            "Newton did not converge within max_steps. Raise the step limit "
-            "(Newton(max_steps=...), or max_steps= of the transport solvers) or the continuation "
-            "steps, or check the inputs (potentials many eV apart, concentrations beyond float "
-            "range)."
+            "Newton did not converge within max_steps. Raise the step limit or the continuation "
+            "steps (solver=Newton(max_steps=..., continuation_steps=...)), or check the inputs "
+            "(potentials many eV apart, concentrations beyond float range)."
         )
         nonlinear_divergence = (
             "Newton's iteration diverged (its steps stopped shrinking): the state is far from a "
@@ -47,8 +46,8 @@ with warnings.catch_warnings():
         )
         max_steps_reached = (
             "The integration reached its step limit max_steps before the last save time. Raise "
-            "max_steps, loosen rtol, or check the drive (a voltage jump of many volts at once "
-            "is hard; give the Step a rise_time)."
+            "it or loosen rtol (stepping=TimeStepping(max_steps=..., rtol=...)), or check the "
+            "drive (a voltage jump of many volts at once is hard; give the Step a rise_time)."
         )
         residual_too_large = (
             "Newton's steps converged, but the residual of the discrete equations stays above the "

@@ -94,9 +94,27 @@ def main(argv=None) -> int:
     run_config.add_argument("config", help="the config file (TOML); see docs/config.md")
     run_config.add_argument("--output", default=None, help="output folder (overrides [output])")
     run_config.add_argument("--no-progress", action="store_true", help="no sweep progress bar")
+    for command in (run_demo, run_config):
+        command.add_argument(
+            "--compilation-cache",
+            metavar="FOLDER",
+            default=None,
+            help="keep compiled programs here for later runs (default: $PNPJAX_COMPILATION_CACHE "
+            "or ~/.cache/pnpjax/jax-<version>)",
+        )
+        command.add_argument(
+            "--no-compilation-cache",
+            action="store_true",
+            help="compile afresh and keep nothing (also PNPJAX_COMPILATION_CACHE=off)",
+        )
     show = commands.add_parser("materials", help="list the materials library or show one")
     show.add_argument("name", nargs="?", default=None, help="a material to describe")
     args = parser.parse_args(argv)
+    if args.command in ("demo", "run") and not args.no_compilation_cache:
+        # compile once per machine: a second run loads the programs the first one compiled
+        from pnpjax import enable_compilation_cache
+
+        enable_compilation_cache(args.compilation_cache)
     if args.command == "demo":
         demo(args.output, plot=not args.no_plot)
     elif args.command == "run":

@@ -28,6 +28,8 @@ if "PNPJAX_TEST_COMPILATION_CACHE" not in os.environ:
     os.environ["PNPJAX_TEST_COMPILATION_CACHE"] = tempfile.mkdtemp(prefix="pnpjax-jax-cache-")
 jax.config.update("jax_compilation_cache_dir", os.environ["PNPJAX_TEST_COMPILATION_CACHE"])
 jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.5)
+# `pnpjax run` in a subprocess caches there too, not in the user's folder
+os.environ.setdefault("PNPJAX_COMPILATION_CACHE", os.environ["PNPJAX_TEST_COMPILATION_CACHE"])
 
 import matplotlib  # noqa: E402
 

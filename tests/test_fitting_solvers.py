@@ -83,7 +83,9 @@ def test_current_transient_loss_gradient():
     truth = blocking_cell(100e-9, d_plus=1e-12, d_minus=1e-12)
     mesh = pj.Mesh.auto(truth)
     times = np.logspace(-9, -4, 12)
-    transient = pj.CurrentTransient(times, pj.Step(0.0, 0.01, 0.0), rtol=1e-8)
+    transient = pj.CurrentTransient(
+        times, pj.Step(0.0, 0.01, 0.0), stepping=pj.TimeStepping(rtol=1e-8)
+    )
     assert not transient.forward_mode
     current = np.asarray(transient.predict(truth, mesh))
 

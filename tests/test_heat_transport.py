@@ -324,7 +324,8 @@ def test_adiabatic_closed_system_conserves_energy():
     junction = two_phase_closed()
     mesh = pj.Mesh.from_nodes(junction, np.linspace(0.0, 2 * L, 41))  # conservation is discrete
     times = np.logspace(-10, 0, 6)
-    sol = pj.solve_transient(junction, times, initial="uniform", rtol=1e-8, mesh=mesh)
+    stepping = pj.TimeStepping(rtol=1e-8)
+    sol = pj.solve_transient(junction, times, initial="uniform", stepping=stepping, mesh=mesh)
     system = transport_start.prepare(junction, mesh, make_drive(None, None), "uniform").system
     energies = np.asarray(jax.vmap(lambda y: _energy(system, y))(sol.state))
     change = energies - energies[0]
@@ -471,7 +472,10 @@ def test_reaction_heat_of_frenkel_recombination():
         thermal_right=pj.HeatFlux(0.0),
     )
     sol = pj.solve_transient(
-        junction, np.logspace(-9, 0, 4), mesh=uniform_mesh(junction, 11), rtol=1e-8
+        junction,
+        np.logspace(-9, 0, 4),
+        mesh=uniform_mesh(junction, 11),
+        stepping=pj.TimeStepping(rtol=1e-8),
     )
     c = np.asarray(sol.concentration_of("Li_i^•"))[:, 5]
     rise = np.asarray(sol.temperature)[:, 5] - T

@@ -108,7 +108,9 @@ def _sinusoid_impedance(junction, mesh, frequency, offset=0.0, amplitude=1e-3):
     samples = 32
     times = t_end - period + period * jnp.arange(samples, dtype=jnp.float64) / samples
     wave = pj.Sinusoid(offset, amplitude, frequency)
-    sol = pj.solve_transient(junction, times, voltage=wave, mesh=mesh, rtol=1e-7, atol=1e-10)
+    sol = pj.solve_transient(
+        junction, times, voltage=wave, mesh=mesh, stepping=pj.TimeStepping(rtol=1e-7, atol=1e-10)
+    )
     current_in = -np.asarray(sol.current)  # entering at the right contact
     phasor = 2 / samples * np.sum(current_in * np.exp(-2j * np.pi * frequency * np.asarray(times)))
     return -1j * amplitude / phasor  # V(t) = A sin ωt = Re(−iA e^{iωt})

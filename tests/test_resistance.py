@@ -262,8 +262,10 @@ def ohmic_device():
         temperature=TEMPERATURE,
     )
     grid = pj.Mesh.auto(junction, nodes_per_debye=5.0, growth=1.2)
+    # the default transport Newton, in one bias stage
+    solver = pj.Newton(max_steps=100, atol=1e-9, rtol=0.0, residual_tol=None, continuation_steps=1)
     states = jax.vmap(
-        lambda v: pj.solve_steady_state(junction, voltage=v, mesh=grid, continuation_steps=1)
+        lambda v: pj.solve_steady_state(junction, voltage=v, mesh=grid, solver=solver)
     )(jnp.array([BIAS, -BIAS, 0.0]))
     return junction, pj.solve_equilibrium(junction, mesh=grid), states
 

@@ -69,6 +69,30 @@ def test_zero_bias_steady_state_is_the_equilibrium(diode):
     )
 
 
+def test_one_newton_object_sets_every_transport_solve(diode):
+    """`solver=None` is the documented default (the same compiled solve as spelling it out);
+    a ramp of zero stages and the loose keywords of old are refused before anything runs."""
+    junction, mesh, _ = diode
+    default = pj.solve_steady_state(junction, voltage=0.0, mesh=mesh)
+    solver = pj.Newton(max_steps=100, atol=1e-9, rtol=0.0, residual_tol=None)
+    explicit = pj.solve_steady_state(junction, voltage=0.0, mesh=mesh, solver=solver)
+    np.testing.assert_array_equal(explicit.phi, default.phi)
+    assert int(explicit.steps) == int(default.steps)
+    no_ramp = pj.Newton(continuation_steps=0)
+    calls = {
+        "solve_steady_state": lambda: pj.solve_steady_state(junction, mesh=mesh, solver=no_ramp),
+        "iv_curve": lambda: pj.iv_curve(junction, [0.1], mesh=mesh, solver=no_ramp),
+        "impedance": lambda: pj.impedance(junction, [1.0], mesh=mesh, solver=no_ramp),
+    }
+    for caller, call in calls.items():
+        with pytest.raises(ValueError, match=f"{caller}: solver.continuation_steps must be >= 1"):
+            call()
+    with pytest.raises(TypeError):
+        pj.solve_steady_state(junction, voltage=0.1, mesh=mesh, max_steps=10)
+    with pytest.raises(TypeError, match="solver must be a pnpjax.Newton"):
+        pj.iv_curve(junction, [0.1], mesh=mesh, solver=pj.TimeStepping())
+
+
 def test_shockley_diode_law_and_uniform_current(diode):
     junction, mesh, tau = diode
     volts = jnp.array([-0.2, 0.05, 0.15, 0.25])

@@ -38,7 +38,8 @@ SCRIPT = textwrap.dedent(
     phi4, phi1 = four.dataset()["phi"].values, one.dataset()["phi"].values
 
     # the chunk program really splits its point axis over the four devices
-    program = _Program(lambda row: ({"y": row.sum()}, {"code": row[0] * 0}), 8, 2, jax.devices())
+    program = _Program(lambda row, constants: ({"y": row.sum()}, {"code": row[0] * 0}), 8, 2,
+                       jax.devices(), ())
     placed = program.place(np.ones((8, 2)))
     print(json.dumps({
         "devices": [four.devices, one.devices],

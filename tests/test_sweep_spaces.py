@@ -95,8 +95,8 @@ def test_paths_name_model_leaves():
     assert float(resolve(j, "temperature")(j)) == 298.15
     where = resolve(j, "phases[LiCoO2].activity[LatticeSaturation].occupied")
     assert float(where(j)) == 0.0
-    assert unit_of("phases[B].carriers[x].diffusivity") == "m^2/s"
-    assert unit_of("voltage") == "V"
+    assert unit_of(j, "phases[Li3PS4].carriers[Li_i^•].diffusivity") == "m^2/s"
+    assert unit_of(j, "voltage") == "V"
 
 
 def test_bad_paths_say_what_exists():
@@ -114,8 +114,8 @@ def test_bad_paths_say_what_exists():
     with pytest.raises(ValueError, match="cannot read it"):
         resolve(j, "phases[0]].eps_r")
     with pytest.raises(ValueError, match=r"eps_r = -3 is outside its allowed range \(0, inf\)"):
-        check_value("phases[0].eps_r", -3.0, "test")
-    check_value("phases[0].carriers[x].mu0", -3.0, "test")  # any finite μ° is allowed
+        check_value(j, "phases[0].eps_r", -3.0, "test")
+    check_value(j, "phases[0].carriers[Li_i^•].mu0", -3.0, "test")  # any finite μ° is allowed
 
 
 def test_sweep_rejects_bad_set_ups_before_solving(tmp_path):

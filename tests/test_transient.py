@@ -147,7 +147,11 @@ def test_dielectric_relaxation_at_the_debye_time():
     rate = d * (1 / lam**2 + (np.pi / length) ** 2)
     times = jnp.array([0.5, 1.0, 2.0]) / rate
     sol = pj.solve_transient(
-        junction, times, initial=jnp.asarray(state.reshape(-1)), mesh=mesh, rtol=1e-8
+        junction,
+        times,
+        initial=jnp.asarray(state.reshape(-1)),
+        mesh=mesh,
+        stepping=pj.TimeStepping(rtol=1e-8),
     )
     charge = sol.concentration_of("A+") - sol.concentration_of("B-")
     mode = np.asarray(charge @ np.cos(np.pi * np.asarray(sol.x) / length))
@@ -160,10 +164,13 @@ def test_temporal_convergence_follows_the_tolerance():
     mesh = pj.Mesh.auto(junction)
     times = jnp.logspace(-8, -5, 3)
     step = pj.Step(0.0, 0.2, 0.0)
-    reference = pj.solve_transient(junction, times, voltage=step, mesh=mesh, rtol=1e-10)
+    reference = pj.solve_transient(
+        junction, times, voltage=step, mesh=mesh, stepping=pj.TimeStepping(rtol=1e-10)
+    )
     errors = []
     for rtol in (1e-3, 1e-5, 1e-7):  # noqa: B007
-        sol = pj.solve_transient(junction, times, voltage=step, mesh=mesh, rtol=rtol)
+        stepping = pj.TimeStepping(rtol=rtol)
+        sol = pj.solve_transient(junction, times, voltage=step, mesh=mesh, stepping=stepping)
         errors.append(float(jnp.max(jnp.abs(sol.current / reference.current - 1))))
     # each hundredfold tightening gains at least a factor 5, down to about the tolerance
     assert errors[1] < errors[0] / 5 and errors[2] < errors[1] / 5
@@ -195,7 +202,8 @@ def test_gradient_through_a_transient_matches_finite_differences():
 
     def current(d):
         cell = blocking_cell(length=100e-9, d_plus=d, d_minus=1e-12)
-        sol = pj.solve_transient(cell, times, voltage=0.01, mesh=mesh, rtol=1e-9)
+        stepping = pj.TimeStepping(rtol=1e-9)
+        sol = pj.solve_transient(cell, times, voltage=0.01, mesh=mesh, stepping=stepping)
         return sol.current[-1]
 
     d0 = 2e-12
@@ -325,7 +333,8 @@ def test_steady_state_event_and_cyclic_sweep():
     junction = blocking_cell(length=100e-9)
     mesh = pj.Mesh.auto(junction)
     times = jnp.logspace(-9, 2, 12)
-    sol = pj.solve_transient(junction, times, voltage=0.01, mesh=mesh, steady_tolerance=1e-6)
+    stepping = pj.TimeStepping(steady_tolerance=1e-6)
+    sol = pj.solve_transient(junction, times, voltage=0.01, mesh=mesh, stepping=stepping)
     # stopped early: the later saved states repeat the final one
     np.testing.assert_allclose(sol.phi[-1], sol.phi[-2], rtol=0, atol=1e-15)
     assert sol.result == pj.RESULTS.successful
@@ -338,3 +347,16 @@ def test_steady_state_event_and_cyclic_sweep():
     cv = pj.solve_transient(junction, jnp.array([1e-3, 3e-3]), voltage=sweep, mesh=mesh)
     capacitance = 10.0 * EPS0 / (2 * lam)
     np.testing.assert_allclose(cv.current, [-10.0 * capacitance, 10.0 * capacitance], rtol=0.05)
+
+
+def test_time_stepping_settings_are_checked_at_construction():
+    for settings, name in (
+        ({"rtol": 1.0}, "rtol"),
+        ({"atol": 0.0}, "atol"),
+        ({"max_steps": 0}, "max_steps"),
+        ({"steady_tolerance": 0.0}, "steady_tolerance"),
+    ):
+        with pytest.raises(ValueError, match=f"TimeStepping: {name}"):
+            pj.TimeStepping(**settings)
+    with pytest.raises(TypeError, match="stepping must be a pnpjax.TimeStepping"):
+        pj.solve_transient(blocking_cell(length=100e-9), [1e-6], voltage=0.01, stepping=1e-6)

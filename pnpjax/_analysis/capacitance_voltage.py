@@ -16,6 +16,7 @@ from .._solvers.capacitance import differential_capacitance, electrode_potential
 from .._solvers.impedance import check_impedance_input, spectrum_at
 from .._solvers.newton import Newton
 from .._solvers.steady import continuation_stages
+from .._solvers.transport_start import transport_solver
 
 
 class CapacitanceVoltage(eqx.Module):
@@ -68,7 +69,7 @@ def capacitance_voltage(
     frequency=None,
     side: str = "left",
     mesh: Mesh | None = None,
-    solver: Newton = Newton(),
+    solver: Newton | None = None,
     throw: bool = True,
 ) -> CapacitanceVoltage:
     """The capacitance of `junction` along a list of voltages.
@@ -94,7 +95,11 @@ def capacitance_voltage(
     - `side`: `"left"` or `"right"`, the electrode of the quasi-static curve.
     - `mesh`: a `Mesh`; default `Mesh.auto` of the junction at every voltage (so the mesh
       resolves the narrowest layer of the sweep, e.g. accumulation).
-    - `solver`: the equilibrium `Newton` settings (quasi-static).
+    - `solver`: the `Newton` settings; default (`None`) `Newton()` for the quasi-static
+      equilibria, and for the small-signal steady states that of `impedance`,
+      `Newton(max_steps=100, atol=1e-9, rtol=0.0, residual_tol=None)`, whose
+      `continuation_steps` `None` ramps each bias in one stage per 2 k_BT/e of the largest
+      |voltage| (20 stages for traced voltages).
     - `throw`: raise when a solve fails; with `throw=False` the failed voltages carry NaN and a
       non-zero `result` (for fitting, where a trial parameter may have no solution).
 
@@ -112,13 +117,21 @@ def capacitance_voltage(
     _check_voltages(voltages)
     voltages = jnp.asarray(voltages, dtype=jnp.float64)
     if frequency is None:
+        if solver is None:
+            solver = Newton()
+        if not isinstance(solver, Newton):
+            raise TypeError(
+                f"capacitance_voltage: solver must be a pnpjax.Newton or None, got {type(solver)}"
+            )
         return _quasi_static(junction, voltages, side, mesh, solver, throw)
     f = concrete(frequency)
     if f is not None and (np.ndim(f) != 0 or not np.isfinite(f) or f <= 0):
         raise ValueError(
             f"capacitance_voltage: frequency must be a positive number (Hz), got {frequency!r}"
         )
-    return _small_signal(junction, voltages, jnp.asarray(frequency, jnp.float64), mesh, throw)
+    solver = transport_solver(solver, "capacitance_voltage")
+    frequency = jnp.asarray(frequency, jnp.float64)
+    return _small_signal(junction, voltages, frequency, mesh, solver, throw)
 
 
 def _quasi_static(junction, voltages, side, mesh, solver, throw):
@@ -147,7 +160,7 @@ def _quasi_static(junction, voltages, side, mesh, solver, throw):
     )
 
 
-def _small_signal(junction, voltages, frequency, mesh, throw):
+def _small_signal(junction, voltages, frequency, mesh, solver, throw):
     # validate the junction and the drive once, with a concrete bias
     v = concrete(voltages)
     largest = float(np.max(np.abs(v))) if v is not None else None
@@ -155,11 +168,13 @@ def _small_signal(junction, voltages, frequency, mesh, throw):
         mesh = Mesh.auto(junction)
     check_impedance_input(junction, frequency[None], largest or 0.0, None)
     # one continuation stage per 2 k_BT/e of the largest bias; 20 (1 V) for traced voltages
-    steps = continuation_stages(junction, largest, None, None) if largest is not None else 20
+    steps = solver.continuation_steps
+    if steps is None:
+        steps = continuation_stages(junction, largest, None, None) if largest is not None else 20
 
     def one(bias):
         drive = make_drive(bias, None)
-        spectrum = spectrum_at(junction, frequency[None], drive, mesh, steps, 100, throw)
+        spectrum = spectrum_at(junction, frequency[None], drive, mesh, solver, steps, throw)
         ok = spectrum.converged
         return jnp.where(ok, spectrum.admittance[0], jnp.nan), spectrum.result
 

@@ -4,30 +4,41 @@
 import functools
 
 from .. import materials
-from .._model.boundaries import Bulk, Electrode, Ohmic, Symmetry
+from .._fields import describe
+from .._model.boundaries import AbstractBoundary
 from .._model.junction import Interface, Junction
-from .._model.kinetics import ButlerVolmer, MassAction, Radiative, ShockleyReadHall
+from .._model.kinetics import AbstractRate, ButlerVolmer
 from .._model.phase import Carrier, Phase
 from .._model.species import Species
 from .._model.state import Closed, ReferenceBulk, Reservoir
-from .._model.thermal import (
-    Convective,
-    FixedTemperature,
-    HeatFlux,
-    OnsagerMatrix,
-    ThermalTransport,
-)
-from .._thermo.activity import Bikerman, FermiDirac, LatticeSaturation, RegularSolution
+from .._model.thermal import AbstractThermalBoundary, OnsagerMatrix, ThermalTransport
+from .._thermo.activity import AbstractActivity, CustomActivity
 from .._thermo.segregation import Segregation
+from .generic import arguments, construct, registry
 from .schema import ConfigError, Section
 
-BOUNDARIES = ("bulk", "symmetry", "electrode", "ohmic")
-THERMAL_BOUNDARIES = ("fixed_temperature", "heat_flux", "convective")
 THERMAL = ("measured", "onsager")
 STATES = ("reference_bulk", "reservoir", "closed")
-ACTIVITIES = ("lattice_saturation", "bikerman", "regular_solution", "fermi_dirac")
-REACTIONS = ("mass_action", "shockley_read_hall", "radiative")
 GEOMETRIES = ("planar", "cylindrical", "spherical")
+
+
+def boundaries() -> dict:
+    """Config `type` names of the boundaries: every concrete `AbstractBoundary` (bulk,
+    symmetry, electrode, ohmic, schottky_contact, ...)."""
+    return registry(AbstractBoundary)
+
+
+def thermal_boundaries() -> dict:
+    return registry(AbstractThermalBoundary)
+
+
+def activities() -> dict:
+    # a CustomActivity is a Python function: it has no config form
+    return registry(AbstractActivity, exclude=(CustomActivity,))
+
+
+def reactions() -> dict:
+    return registry(AbstractRate)
 
 
 def _wrap(section: Section, build, what: str):
@@ -42,30 +53,22 @@ def _butler_volmer(table, where, file) -> ButlerVolmer:
     s = Section(table, where, file)
     kind = s.text("type", "butler_volmer", choices=("butler_volmer",))
     del kind
-    species = s.text("species")
-    j0 = s.number("exchange_current", field="exchange_current")
-    alpha = s.number("symmetry", 0.5, field="symmetry")
-    reservoir = s.number("reservoir", None, field="reservoir")
-    s.finish()
-    return _wrap(s, lambda: ButlerVolmer(species, j0, alpha, reservoir), "ButlerVolmer")
+    return construct(s, ButlerVolmer, species=s.text("species"))
 
 
 def _boundary(table, where, file):
+    """Any boundary class by its `type`: its numbers, flags and names read from its fields'
+    metadata; `exchange` tables for the contacts that take Butler–Volmer kinetics."""
     s = Section(table, where, file)
-    kind = s.text("type", choices=BOUNDARIES)
-    if kind in ("bulk", "symmetry"):
-        s.finish()
-        return Bulk() if kind == "bulk" else Symmetry()
-    potential = s.number("potential", 0.0, field="potential")
-    if kind == "ohmic":
-        s.finish()
-        return Ohmic(potential)
-    exchange = tuple(
-        _butler_volmer(t, f"{where}.exchange[{k}]", file)
-        for k, t in enumerate(s.tables("exchange", []))
-    )
-    s.finish()
-    return _wrap(s, lambda: Electrode(potential, exchange=exchange), "Electrode")
+    known = boundaries()
+    cls = known[s.text("type", choices=tuple(known))]
+    given = {}
+    if s.has("exchange"):
+        given["exchange"] = tuple(
+            _butler_volmer(t, f"{where}.exchange[{k}]", file)
+            for k, t in enumerate(s.tables("exchange"))
+        )
+    return construct(s, cls, **given)
 
 
 def _carriers(s: Section, base: dict) -> dict:
@@ -76,21 +79,17 @@ def _carriers(s: Section, base: dict) -> dict:
     for species, table in tables.items():
         c = Section(table, f"{s.where}.carriers[{species}]", s.file)
         old = carriers.get(species)
-        mu0 = c.number("mu0", None if old is None else float(old.mu0), field="mu0")
-        density = c.number(
-            "density",
-            None if old is None or old.density is None else float(old.density),
-            field="density",
+        mu0 = c.parameter("mu0", Carrier, None if old is None else float(old.mu0))
+        density = c.parameter(
+            "density", Carrier, None if old is None or old.density is None else float(old.density)
         )
-        diffusivity = c.number(
-            "diffusivity", 0.0 if old is None else float(old.diffusivity), field="diffusivity"
+        diffusivity = c.parameter(
+            "diffusivity", Carrier, 0.0 if old is None else float(old.diffusivity)
         )
         mobile = c.flag("mobile", True if old is None else old.mobile)
-        entropy = c.number("entropy", 0.0 if old is None else float(old.entropy), field="entropy")
-        activation = c.number(
-            "activation_energy",
-            0.0 if old is None else float(old.activation_energy),
-            field="activation_energy",
+        entropy = c.parameter("entropy", Carrier, 0.0 if old is None else float(old.entropy))
+        activation = c.parameter(
+            "activation_energy", Carrier, 0.0 if old is None else float(old.activation_energy)
         )
         c.finish()
         carriers[species] = _wrap(
@@ -113,44 +112,20 @@ def _carriers(s: Section, base: dict) -> dict:
 
 def _activity(table, where, file):
     s = Section(table, where, file)
-    kind = s.text("type", choices=ACTIVITIES)
+    known = activities()
+    kind = s.text("type", choices=tuple(known))
     species = s.strings("species", ("e'",) if kind == "fermi_dirac" else None)
     if species is None:
         raise s.missing("species")
-    if kind == "lattice_saturation":
-        sites = s.number("sites", None, field="sites")
-        occupied = s.number("occupied", 0.0, field="occupied")
-        s.finish()
-        return _wrap(s, lambda: LatticeSaturation(species, sites, occupied), "LatticeSaturation")
-    if kind == "bikerman":
-        size = s.number("ion_size", field="ion_size")
-        s.finish()
-        return _wrap(s, lambda: Bikerman(species, size), "Bikerman")
-    if kind == "regular_solution":
-        omega = s.number("interaction", field="interaction")
-        s.finish()
-        return _wrap(s, lambda: RegularSolution(species, omega), "RegularSolution")
-    s.finish()
-    return _wrap(s, lambda: FermiDirac(species), "FermiDirac")
+    return construct(s, known[kind], species=species)
 
 
 def _reaction(table, where, file):
     s = Section(table, where, file)
-    kind = s.text("type", choices=REACTIONS)
-    if kind == "mass_action":
-        equation = s.text("equation")
-        k = s.number("rate_constant", field="rate_constant")
-        s.finish()
-        return _wrap(s, lambda: MassAction(equation, k), "MassAction")
-    if kind == "shockley_read_hall":
-        tau_n = s.number("tau_n", field="tau_n")
-        tau_p = s.number("tau_p", field="tau_p")
-        level = s.number("trap_level", 0.0, field="trap_level")
-        s.finish()
-        return _wrap(s, lambda: ShockleyReadHall(tau_n, tau_p, level), "ShockleyReadHall")
-    b = s.number("coefficient", field="coefficient")
-    s.finish()
-    return _wrap(s, lambda: Radiative(b), "Radiative")
+    known = reactions()
+    cls = known[s.text("type", choices=tuple(known))]
+    given = {"equation": s.text("equation")} if "equation" in arguments(cls) else {}
+    return construct(s, cls, **given)
 
 
 def _thermal(table, where, file):
@@ -158,7 +133,7 @@ def _thermal(table, where, file):
     `type = "onsager"` with the matrix."""
     s = Section(table, where, file)
     kind = s.text("type", "measured", choices=THERMAL)
-    capacity = s.number("heat_capacity", field="heat_capacity")
+    capacity = s.parameter("heat_capacity", ThermalTransport)
     if kind == "onsager":
         species = s.strings("species")
         matrix = s.raw("matrix")
@@ -171,17 +146,17 @@ def _thermal(table, where, file):
                 f"matrix = {matrix!r} must be a list of rows of numbers (the Onsager matrix, SI, "
                 "heat last)"
             )
-        concentrations = _species_values(s, "concentrations", "concentrations", True)
-        temperature = s.number("temperature", field="temperature")
+        concentrations = _species_values(s, "concentrations", OnsagerMatrix, True)
+        temperature = s.parameter("temperature", OnsagerMatrix)
         s.finish()
         return _wrap(
             s,
             lambda: OnsagerMatrix(species, matrix, concentrations, temperature, capacity),
             "OnsagerMatrix",
         )
-    conductivity = s.number("conductivity", field="conductivity")
-    heats = _species_values(s, "heat_of_transport", "heat_of_transport", False)
-    soret = _species_values(s, "soret", "soret", False)
+    conductivity = s.parameter("conductivity", ThermalTransport)
+    heats = _species_values(s, "heat_of_transport", ThermalTransport, False)
+    soret = _species_values(s, "soret", ThermalTransport, False)
     s.finish()
     return _wrap(
         s, lambda: ThermalTransport(conductivity, capacity, heats, soret), "ThermalTransport"
@@ -192,19 +167,8 @@ def _thermal_boundary(table, where, file):
     if table is None:
         return None
     s = Section(table, where, file)
-    kind = s.text("type", choices=THERMAL_BOUNDARIES)
-    if kind == "fixed_temperature":
-        temperature = s.number("temperature", field="temperature")
-        s.finish()
-        return _wrap(s, lambda: FixedTemperature(temperature), "FixedTemperature")
-    if kind == "heat_flux":
-        flux = s.number("flux", 0.0, field="flux")
-        s.finish()
-        return _wrap(s, lambda: HeatFlux(flux), "HeatFlux")
-    h = s.number("transfer_coefficient", field="transfer_coefficient")
-    ambient = s.number("ambient", field="ambient")
-    s.finish()
-    return _wrap(s, lambda: Convective(h, ambient), "Convective")
+    known = thermal_boundaries()
+    return construct(s, known[s.text("type", choices=tuple(known))])
 
 
 def _phase(table, k: int, file: str) -> Phase:
@@ -221,14 +185,12 @@ def _phase(table, k: int, file: str) -> Phase:
                 f"{materials.names()}" + (f" (did you mean {hint[0]!r}?)" if hint else "")
             )
         base = materials.get(material).phase(name)
-    eps_r = s.number("eps_r", None if base is None else float(base.eps_r), field="eps_r")
+    eps_r = s.parameter("eps_r", Phase, None if base is None else float(base.eps_r))
     if eps_r is None:
         raise s.missing("eps_r", "relative permittivity")
-    thickness = s.number("thickness", None, field="thickness")
-    background = s.number(
-        "background_charge",
-        0.0 if base is None else float(base.background_charge),
-        field="background_charge",
+    thickness = s.parameter("thickness", Phase, None)
+    background = s.parameter(
+        "background_charge", Phase, 0.0 if base is None else float(base.background_charge)
     )
     carriers = _carriers(s, {} if base is None else base.carriers)
     activity_tables = s.tables("activity", None)
@@ -264,7 +226,7 @@ def _phase(table, k: int, file: str) -> Phase:
 
 def _interface(table, k: int, file: str) -> Interface:
     s = Section(table, f"[[interfaces]] #{k + 1}", file)
-    sigma = s.number("sigma", 0.0, field="sigma")
+    sigma = s.parameter("sigma", Interface, 0.0)
     blocked = s.strings("blocked", ())
     kinetics = tuple(
         _butler_volmer(t, f"{s.where}.kinetics[{j}]", file)
@@ -274,7 +236,10 @@ def _interface(table, k: int, file: str) -> Interface:
     return _wrap(s, lambda: Interface(sigma, blocked=blocked, kinetics=kinetics), "Interface")
 
 
-def _species_values(s: Section, key: str, field: str, required: bool):
+def _species_values(s: Section, key: str, owner: type, required: bool):
+    """A table `{species: value}` of the dict field `key` of `owner`, each value checked
+    against the field's unit and range."""
+    info = describe(owner, key)
     table = s.raw(key, {} if not required else None)
     if table is None:
         raise s.missing(key)
@@ -283,7 +248,7 @@ def _species_values(s: Section, key: str, field: str, required: bool):
     values = {}
     inner = Section(table, f"{s.where}.{key}", s.file)
     for species in table:
-        values[species] = inner.number(species, field=field)
+        values[species] = inner.described(species, info)
     inner.finish()
     return values
 
@@ -291,10 +256,10 @@ def _species_values(s: Section, key: str, field: str, required: bool):
 def _state(table, phase_names, file):
     s = Section(table, "[state]", file)
     kind = s.text("type", choices=STATES)
-    potentials = _species_values(s, "potentials", "potentials", False)
+    potentials = _species_values(s, "potentials", Reservoir, False)
     if kind == "reference_bulk":
         phase = s.text("phase", choices=tuple(phase_names))
-        concentrations = _species_values(s, "concentrations", "concentrations", True)
+        concentrations = _species_values(s, "concentrations", ReferenceBulk, True)
         s.finish()
         return _wrap(
             s,
@@ -302,10 +267,10 @@ def _state(table, phase_names, file):
             "ReferenceBulk",
         )
     if kind == "reservoir":
-        fermi = s.number("fermi_level", None, field="potentials")
+        fermi = s.described("fermi_level", describe(Reservoir, "potentials"), None)
         s.finish()
         return _wrap(s, lambda: Reservoir(potentials or None, fermi_level=fermi), "Reservoir")
-    amounts = _species_values(s, "amounts", "amounts", True)
+    amounts = _species_values(s, "amounts", Closed, True)
     s.finish()
     return _wrap(s, lambda: Closed(amounts, potentials=potentials or None), "Closed")
 
@@ -358,9 +323,9 @@ def build_junction(config: dict, file: str) -> Junction:
         )
     state = _state(config["state"], names, file)
     j = Section(config.get("junction", {}), "[junction]", file)
-    temperature = j.number("temperature", 298.15, field="temperature")
+    temperature = j.parameter("temperature", Junction, 298.15)
     geometry = j.text("geometry", "planar", choices=GEOMETRIES)
-    origin = j.number("origin", 0.0, field="origin")
+    origin = j.parameter("origin", Junction, 0.0)
     left = _boundary(j.raw("left", {"type": "bulk"}), "[junction].left", file)
     right = _boundary(j.raw("right", {"type": "bulk"}), "[junction].right", file)
     thermal_left = _thermal_boundary(j.raw("thermal_left", None), "[junction].thermal_left", file)

@@ -12,12 +12,15 @@ import tomllib
 
 import numpy as np
 
+from .._fields import parameters
 from .._mesh import Mesh
 from .._model.waveforms import CyclicSweep, LinearSweep, Sinusoid, Step
 from .._solvers.newton import Newton
+from .._solvers.stepping import TimeStepping
+from .._solvers.transport_start import transport_solver
 from .._sweep import space as spaces
 from .._sweep import tasks
-from .._sweep.paths import check_value, resolve
+from .._sweep.paths import DRIVES, check_value, resolve
 from .model import build_junction
 from .schema import ConfigError, Section
 
@@ -74,7 +77,7 @@ def _drive(s: Section, allow_waveform: bool):
         if isinstance(raw, dict) and allow_waveform:
             values[key] = _waveform(raw, f"{s.where}.{key}", s.file)
         else:
-            values[key] = s.number(key, None, field="potential" if key == "voltage" else None)
+            values[key] = s.described(key, DRIVES[key], None)
     if len(values) > 1:
         raise s.error("give voltage or current, not both")
     return values.get("voltage"), values.get("current")
@@ -123,37 +126,48 @@ def _waveform(table, where, file):
     return result
 
 
+# the settings a [solver] table may give, by the fields of the settings object its solver takes
+NEWTON_KEYS = ("max_steps", "continuation_steps", "atol", "rtol", "residual_tol")
+STEPPING_KEYS = ("rtol", "atol", "max_steps", "steady_tolerance")
+
+
+def _settings(s: Section, default, keys):
+    """`default` (a `Newton` or `TimeStepping`) with the fields named in `keys` that the table
+    gives, each read with the unit and range its field declares."""
+    values = {}
+    for key, info in parameters(default).items():
+        if key in keys:
+            values[key] = s.described(key, info, getattr(default, key))
+    return dataclasses.replace(default, **values)
+
+
 def _task(config: dict, file: str) -> tasks.AbstractTask:
     s = Section(config.get("solver", {"type": "equilibrium"}), "[solver]", file)
     kind = s.text("type", choices=SOLVERS)
     profiles = s.flag("profiles", True)
+    if s.has("substeps"):
+        raise s.error(
+            "unknown key 'substeps' (now continuation_steps: stages per voltage interval)"
+        )
     try:
         if kind == "equilibrium":
-            newton = Newton(
-                max_steps=s.number("max_steps", 200, low=1, low_in=True, integer=True),
-                continuation_steps=s.number(
-                    "continuation_steps", 0, low=0, low_in=True, integer=True
-                ),
-            )
             task = tasks.Equilibrium(
-                solver=newton, extrapolate=s.flag("extrapolate", False), profiles=profiles
+                solver=_settings(s, Newton(), NEWTON_KEYS),
+                extrapolate=s.flag("extrapolate", False),
+                profiles=profiles,
             )
         elif kind == "steady_state":
             voltage, current = _drive(s, False)
             task = tasks.SteadyState(
                 voltage=voltage,
                 current=current,
-                continuation_steps=s.number(
-                    "continuation_steps", None, low=1, low_in=True, integer=True
-                ),
-                max_steps=s.number("max_steps", 100, low=1, low_in=True, integer=True),
+                solver=_settings(s, transport_solver(None, "steady_state"), NEWTON_KEYS),
                 profiles=profiles,
             )
         elif kind == "iv_curve":
             task = tasks.IVCurve(
                 s.numbers("voltages"),
-                substeps=s.number("substeps", None, low=1, low_in=True, integer=True),
-                max_steps=s.number("max_steps", 100, low=1, low_in=True, integer=True),
+                solver=_settings(s, transport_solver(None, "iv_curve"), NEWTON_KEYS),
             )
         elif kind == "transient":
             voltage, current = _drive(s, True)
@@ -162,10 +176,7 @@ def _task(config: dict, file: str) -> tasks.AbstractTask:
                 voltage=voltage,
                 current=current,
                 initial=s.text("initial", "equilibrium", choices=("equilibrium", "uniform")),
-                rtol=s.number("rtol", 1e-6, low=0.0, high=1.0),
-                atol=s.number("atol", 1e-10, low=0.0),
-                max_steps=s.number("max_steps", 20000, low=1, low_in=True, integer=True),
-                steady_tolerance=s.number("steady_tolerance", None, low=0.0),
+                stepping=_settings(s, TimeStepping(), STEPPING_KEYS),
                 profiles=profiles,
             )
         else:
@@ -174,10 +185,7 @@ def _task(config: dict, file: str) -> tasks.AbstractTask:
                 s.numbers("frequencies", positive=True),
                 voltage=voltage,
                 current=current,
-                continuation_steps=s.number(
-                    "continuation_steps", None, low=1, low_in=True, integer=True
-                ),
-                max_steps=s.number("max_steps", 100, low=1, low_in=True, integer=True),
+                solver=_settings(s, transport_solver(None, "impedance"), NEWTON_KEYS),
             )
     except ValueError as error:
         if isinstance(error, ConfigError):
@@ -248,7 +256,7 @@ def _space(config: dict, junction, task, file: str):
             raise ConfigError(f"{file}: [sweep.parameters]: {error}") from None
         for bound in space.bounds(name):
             try:
-                check_value(name, bound, "[sweep.parameters]")
+                check_value(junction, name, bound, "[sweep.parameters]")
             except ValueError as error:
                 raise ConfigError(f"{file}: {error}") from None
     return space, options

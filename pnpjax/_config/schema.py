@@ -3,7 +3,7 @@
 import difflib
 import math
 
-from .._sweep.paths import FIELDS
+from .._fields import Parameter, describe
 
 
 class ConfigError(ValueError):
@@ -22,6 +22,8 @@ class Section:
 
     `where` names the table in messages, e.g. `[[phases]] #2 (Li3PS4)`.
     """
+
+    REQUIRED = _REQUIRED  # the default of a key that must be given
 
     def __init__(self, data, where: str, file: str):
         if not isinstance(data, dict):
@@ -60,21 +62,17 @@ class Section:
         key,
         default=_REQUIRED,
         *,
-        field=None,
         low=-math.inf,
         high=math.inf,
         low_in=False,
         high_in=False,
         integer=False,
+        unit="",
     ):
-        """A number within a range: the range of model field `field` (see `FIELDS`), or
-        `low`/`high` (open unless `low_in`/`high_in`)."""
+        """A number within `low`…`high` (open ends unless `low_in`/`high_in`)."""
         value = self.raw(key, default)
         if value is None or (value is default and default is not _REQUIRED):
             return value
-        unit = ""
-        if field is not None:
-            unit, low, low_in, high, high_in = FIELDS[field]
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise self.error(f"{key} = {value!r} must be a number{f' ({unit})' if unit else ''}")
         if integer and int(value) != value:
@@ -90,6 +88,28 @@ class Section:
                 f"{_range_text(low, low_in, high, high_in)}{f' ({unit})' if unit else ''}"
             )
         return int(value) if integer else float(value)
+
+    def parameter(self, key, owner, default=_REQUIRED, *, name=None):
+        """The value of model field `name` (default `key`) of class `owner`, checked against
+        the unit and range its metadata declares (`pnpjax._fields.parameter`)."""
+        info = describe(owner, name or key)
+        if info is None:
+            raise TypeError(f"{owner.__name__}.{name or key} declares no parameter metadata")
+        return self.described(key, info, default)
+
+    def described(self, key, info: Parameter, default=_REQUIRED):
+        """A number with the unit and range of `info`."""
+        r = info.range
+        return self.number(
+            key,
+            default,
+            low=r.low,
+            high=r.high,
+            low_in=r.low_closed,
+            high_in=r.high_closed,
+            integer=info.integer,
+            unit=info.unit,
+        )
 
     def text(self, key, default=_REQUIRED, *, choices=None):
         value = self.raw(key, default)

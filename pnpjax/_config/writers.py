@@ -76,8 +76,7 @@ def write_single(config, mesh) -> dict:
             voltage=task.voltage,
             current=task.current,
             mesh=mesh,
-            continuation_steps=task.continuation_steps,
-            max_steps=task.max_steps,
+            solver=task.solver,
         )
         write_csv(folder / "profiles.csv", _transport_profiles(sol))
         written.append(str(folder / "profiles.csv"))
@@ -98,9 +97,7 @@ def write_single(config, mesh) -> dict:
                 f"steady state at {float(sol.voltage[0]):.4g} V",
             )
     elif isinstance(task, tasks.IVCurve):
-        sol = iv_curve(
-            j, task.voltages, mesh=mesh, substeps=task.substeps, max_steps=task.max_steps
-        )
+        sol = iv_curve(j, task.voltages, mesh=mesh, solver=task.solver)
         table = {
             "voltage [V]": np.asarray(sol.voltage),
             "current [A/m^2]": np.asarray(sol.current),
@@ -130,10 +127,7 @@ def write_single(config, mesh) -> dict:
             current=task.current,
             initial=task.initial,
             mesh=mesh,
-            rtol=task.rtol,
-            atol=task.atol,
-            max_steps=task.max_steps,
-            steady_tolerance=task.steady_tolerance,
+            stepping=task.stepping,
         )
         table = {
             "t [s]": np.asarray(sol.t),
@@ -169,8 +163,7 @@ def write_single(config, mesh) -> dict:
             voltage=task.voltage,
             current=task.current,
             mesh=mesh,
-            continuation_steps=task.continuation_steps,
-            max_steps=task.max_steps,
+            solver=task.solver,
         )
         spectrum.to_csv(folder / "spectrum.csv")
         written.append(str(folder / "spectrum.csv"))

@@ -22,6 +22,7 @@ from .._analysis.capacitance_voltage import capacitance_voltage
 from .._solvers.equilibrium import solve_equilibrium
 from .._solvers.impedance import impedance
 from .._solvers.steady import solve_steady_state
+from .._solvers.stepping import TimeStepping
 from .._solvers.transient import solve_transient
 from .blur import gaussian_blur
 
@@ -194,21 +195,26 @@ class CurrentVoltage(AbstractObservable):
 class CurrentTransient(AbstractObservable):
     """The current density (A/m² planar) at `times` (s, > 0) after the drive `voltage` (V, a
     number or a waveform such as `Step`) is applied to the equilibrium at t = 0
-    (`solve_transient` with tolerance `rtol`; gradients by diffrax's checkpointed adjoint)."""
+    (`solve_transient` with the `TimeStepping` settings `stepping`; gradients by diffrax's
+    checkpointed adjoint)."""
 
     times: Float[Array, " n"]
     voltage: object
-    rtol: float = eqx.field(static=True)
+    stepping: TimeStepping
 
-    def __init__(self, times, voltage, *, rtol=1e-6):
+    def __init__(self, times, voltage, *, stepping: TimeStepping = TimeStepping()):
         times = _grid(times, "times", "CurrentTransient")
         if np.any(times <= 0) or np.any(np.diff(times) <= 0):
             raise ValueError(
                 "CurrentTransient: times must be > 0 and increasing (s); the drive starts at t = 0"
             )
         self.times = jnp.asarray(times)
+        if not isinstance(stepping, TimeStepping):
+            raise TypeError(
+                f"CurrentTransient: stepping must be a pnpjax.TimeStepping, got {type(stepping)}"
+            )
         self.voltage = voltage
-        self.rtol = float(rtol)
+        self.stepping = stepping
 
     @property
     def size(self) -> int:
@@ -220,7 +226,7 @@ class CurrentTransient(AbstractObservable):
 
     def predict(self, model, mesh):
         solution = solve_transient(
-            model, self.times, voltage=self.voltage, mesh=mesh, rtol=self.rtol, throw=False
+            model, self.times, voltage=self.voltage, mesh=mesh, stepping=self.stepping, throw=False
         )
         return jnp.where(solution.converged, solution.current, jnp.nan)
 

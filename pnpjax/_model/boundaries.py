@@ -27,7 +27,8 @@ import numpy as np
 from jaxtyping import Array, Float
 
 from .._constants import ELEMENTARY_CHARGE
-from .._custom_types import ScalarLike, as_float, check, traced
+from .._custom_types import ScalarLike, as_float, traced
+from .._fields import FINITE, check_parameters, parameter
 
 
 class End(eqx.Module):
@@ -199,7 +200,7 @@ class Electrode(AbstractBoundary):
 
     fixes_potential = True
     explicit_flow = True
-    potential: Array
+    potential: Array = parameter(unit="V", range=FINITE, doc="potential of the electrode")
     exchange: tuple
 
     def __init__(self, potential: ScalarLike = 0.0, exchange=()):
@@ -207,7 +208,7 @@ class Electrode(AbstractBoundary):
         self.exchange = _check_exchange(exchange, "Electrode: exchange")
 
     def __check_init__(self):
-        check(np.isfinite, self.potential, "Electrode: potential (V) must be finite")
+        check_parameters(self, "Electrode")
 
     def held_potential(self, end: End) -> Array:
         return self.potential / end.kT
@@ -269,13 +270,13 @@ class Ohmic(AbstractBoundary):
     fixes_potential = True
     holds_carriers = True
     references_bulk = True
-    potential: Array
+    potential: Array = parameter(unit="V", range=FINITE, doc="applied potential")
 
     def __init__(self, potential: ScalarLike = 0.0):
         self.potential = as_float(potential)
 
     def __check_init__(self):
-        check(np.isfinite, self.potential, "Ohmic: potential (V) must be finite")
+        check_parameters(self, "Ohmic")
 
     def held_potential(self, end: End) -> Array:
         return end.u_bulk + self.potential / end.kT

@@ -6,7 +6,8 @@ import numpy as np
 from jaxtyping import Array
 
 from .._constants import BOLTZMANN_EV
-from .._custom_types import ScalarLike, as_float, check, traced
+from .._custom_types import ScalarLike, as_float, traced
+from .._fields import FINITE, NON_NEGATIVE, POSITIVE, check_parameters, parameter
 from .._thermo.activity import CustomActivity, LatticeSaturation
 from .._thermo.segregation import Segregation
 from .boundaries import AbstractBoundary, Bulk
@@ -38,7 +39,7 @@ class Interface(eqx.Module):
       Species without kinetics cross in local equilibrium (μ̃ continuous, the μ° step included).
     """
 
-    sigma: Array
+    sigma: Array = parameter(unit="C/m^2", range=FINITE, doc="free surface charge σ_f")
     kinetics: tuple
     blocked: tuple[str, ...] = eqx.field(static=True)
 
@@ -52,7 +53,7 @@ class Interface(eqx.Module):
         self.kinetics = _kinetics_tuple(kinetics, "Interface: kinetics")
 
     def __check_init__(self):
-        check(np.isfinite, self.sigma, f"Interface: sigma (C/m^2) must be finite, got {self.sigma}")
+        check_parameters(self, "Interface")
         names = [k.species for k in self.kinetics]
         if len(set(names)) != len(names):
             raise ValueError(f"Interface: kinetics names a species twice: {names}")
@@ -109,8 +110,8 @@ class Junction(eqx.Module):
     left: AbstractBoundary
     right: AbstractBoundary
     state: AbstractState
-    temperature: Array
-    origin: Array
+    temperature: Array = parameter(unit="K", range=POSITIVE, doc="temperature")
+    origin: Array = parameter(unit="m", range=NON_NEGATIVE, doc="position of the left end")
     segregation: tuple[Segregation, ...]
     thermal_left: AbstractThermalBoundary | None
     thermal_right: AbstractThermalBoundary | None
@@ -177,14 +178,7 @@ class Junction(eqx.Module):
         return self.thermal_left is not None
 
     def __check_init__(self):
-        check(
-            lambda t: np.isfinite(t) & (t > 0),
-            self.temperature,
-            f"Junction: temperature (K) must be > 0, got {self.temperature}",
-        )
-        check(
-            lambda r: r >= 0, self.origin, f"Junction: origin (m) must be >= 0, got {self.origin}"
-        )
+        check_parameters(self, "Junction")
         for side, boundary in (("left", self.left), ("right", self.right)):
             if not isinstance(boundary, AbstractBoundary):
                 raise TypeError(

@@ -14,10 +14,10 @@ import abc
 
 import equinox as eqx
 import jax.numpy as jnp
-import numpy as np
 from jaxtyping import Array, Float
 
-from .._custom_types import ScalarLike, as_float, check
+from .._custom_types import ScalarLike, as_float
+from .._fields import FINITE, NON_NEGATIVE, POSITIVE, UNIT_INTERVAL, check_parameters, parameter
 from .._thermo.defect_labels import COMPONENT, parse_label
 from .._thermo.reaction import parse_equation
 
@@ -46,9 +46,13 @@ class ButlerVolmer(eqx.Module):
     """
 
     species: str = eqx.field(static=True)
-    exchange_current: Array
-    symmetry: Array
-    reservoir: Array | None
+    exchange_current: Array = parameter(
+        unit="A/m^2", range=POSITIVE, doc="exchange current density j_0"
+    )
+    symmetry: Array = parameter(unit="1", range=UNIT_INTERVAL, doc="charge-transfer coefficient α")
+    reservoir: Array | None = parameter(
+        unit="eV", range=FINITE, doc="electrochemical potential in the electrode"
+    )
 
     def __init__(
         self,
@@ -65,23 +69,8 @@ class ButlerVolmer(eqx.Module):
         self.reservoir = None if reservoir is None else as_float(reservoir)
 
     def __check_init__(self):
-        check(
-            lambda j: np.isfinite(j) & (j > 0),
-            self.exchange_current,
-            f"ButlerVolmer({self.species!r}): exchange_current (A/m^2) must be > 0 and finite, "
-            f"got {self.exchange_current}; block the species instead of a zero rate",
-        )
-        check(
-            lambda a: (a > 0) & (a < 1),
-            self.symmetry,
-            f"ButlerVolmer({self.species!r}): symmetry α must lie in (0, 1), got {self.symmetry}",
-        )
-        if self.reservoir is not None:
-            check(
-                np.isfinite,
-                self.reservoir,
-                f"ButlerVolmer({self.species!r}): reservoir (eV) must be finite",
-            )
+        hints = {"exchange_current": "; block the species instead of a zero rate"}
+        check_parameters(self, f"ButlerVolmer({self.species!r})", hints)
 
     def flow(self, delta, scale):
         """The particle flow from side 1 to side 2 for $\\Delta = (\\tilde\\mu_1 -
@@ -169,7 +158,9 @@ class MassAction(AbstractRate):
 
     equation: str = eqx.field(static=True)
     terms: tuple[tuple[str, float], ...] = eqx.field(static=True)
-    rate_constant: Array
+    rate_constant: Array = parameter(
+        unit="m^(3(n-1)) s^-1", range=NON_NEGATIVE, doc="forward rate constant k_f"
+    )
 
     def __init__(self, equation: str, rate_constant: ScalarLike):
         parsed = parse_equation(equation)
@@ -185,12 +176,7 @@ class MassAction(AbstractRate):
         self.rate_constant = as_float(rate_constant)
 
     def __check_init__(self):
-        check(
-            lambda k: np.isfinite(k) & (k >= 0),
-            self.rate_constant,
-            f"MassAction {self.equation!r}: rate_constant must be >= 0 and finite, "
-            f"got {self.rate_constant}",
-        )
+        check_parameters(self, f"MassAction {self.equation!r}")
 
     @property
     def stoichiometry(self) -> dict[str, float]:
@@ -230,9 +216,9 @@ class ShockleyReadHall(AbstractRate):
       (0: mid-gap, the most effective centre).
     """
 
-    tau_n: Array
-    tau_p: Array
-    trap_level: Array
+    tau_n: Array = parameter(unit="s", range=POSITIVE, doc="electron lifetime")
+    tau_p: Array = parameter(unit="s", range=POSITIVE, doc="hole lifetime")
+    trap_level: Array = parameter(unit="eV", range=FINITE, doc="trap level E_t - E_i")
 
     def __init__(self, tau_n: ScalarLike, tau_p: ScalarLike, trap_level: ScalarLike = 0.0):
         self.tau_n = as_float(tau_n)
@@ -240,13 +226,7 @@ class ShockleyReadHall(AbstractRate):
         self.trap_level = as_float(trap_level)
 
     def __check_init__(self):
-        for name in ("tau_n", "tau_p"):
-            check(
-                lambda t: np.isfinite(t) & (t > 0),
-                getattr(self, name),
-                f"ShockleyReadHall: {name} (s) must be > 0 and finite, got {getattr(self, name)}",
-            )
-        check(np.isfinite, self.trap_level, "ShockleyReadHall: trap_level (eV) must be finite")
+        check_parameters(self, "ShockleyReadHall")
 
     @property
     def stoichiometry(self) -> dict[str, float]:
@@ -270,17 +250,13 @@ class Radiative(AbstractRate):
     - `coefficient`: B (m^3/s), ≥ 0.
     """
 
-    coefficient: Array
+    coefficient: Array = parameter(unit="m^3/s", range=NON_NEGATIVE, doc="radiative coefficient B")
 
     def __init__(self, coefficient: ScalarLike):
         self.coefficient = as_float(coefficient)
 
     def __check_init__(self):
-        check(
-            lambda b: np.isfinite(b) & (b >= 0),
-            self.coefficient,
-            f"Radiative: coefficient B (m^3/s) must be >= 0 and finite, got {self.coefficient}",
-        )
+        check_parameters(self, "Radiative")
 
     @property
     def stoichiometry(self) -> dict[str, float]:

@@ -1,10 +1,21 @@
 """Phases: homogeneous solid regions and the species they host."""
 
+import dataclasses
+
 import equinox as eqx
 import numpy as np
 from jaxtyping import Array
 
-from .._custom_types import ScalarLike, as_float, check, traced
+from .._custom_types import ScalarLike, as_float, traced
+from .._fields import (
+    FINITE,
+    NON_NEGATIVE,
+    POSITIVE,
+    check_parameters,
+    check_value,
+    describe,
+    parameter,
+)
 from .._thermo.activity import AbstractActivity, FermiDirac
 from .thermal import AbstractThermalTransport, OnsagerMatrix
 
@@ -40,11 +51,15 @@ class Carrier(eqx.Module):
       $D(T) = D\\,e^{-E_a(1/k_BT - 1/k_BT_0)}$ (D is the value at T₀). Default 0.
     """
 
-    mu0: Array
-    density: Array
-    diffusivity: Array
-    entropy: Array
-    activation_energy: Array
+    mu0: Array = parameter(unit="eV", doc="standard chemical potential μ° (or band edge)")
+    density: Array = parameter(
+        unit="m^-3", range=POSITIVE, doc="site density N (mobile), concentration (frozen, >= 0)"
+    )
+    diffusivity: Array = parameter(unit="m^2/s", range=NON_NEGATIVE, doc="diffusivity D")
+    entropy: Array = parameter(unit="eV/K", doc="standard entropy s°")
+    activation_energy: Array = parameter(
+        unit="eV", range=NON_NEGATIVE, doc="activation energy of D"
+    )
     mobile: bool = eqx.field(static=True)
 
     def __init__(
@@ -70,27 +85,11 @@ class Carrier(eqx.Module):
         self.mobile = bool(mobile)
 
     def __check_init__(self):
-        what = "site density" if self.mobile else "concentration"
-        check(
-            lambda d: np.isfinite(d) & (d > 0) if self.mobile else d >= 0,
-            self.density,
-            f"Carrier: density ({what}, m^-3) must be {'> 0' if self.mobile else '>= 0'} "
-            f"and finite, got {self.density}",
-        )
-        check(
-            lambda d: d >= 0,
-            self.diffusivity,
-            f"Carrier: diffusivity (m^2/s) must be >= 0, got {self.diffusivity}",
-        )
-        check(np.isfinite, self.mu0, f"Carrier: mu0 (eV) must be finite, got {self.mu0}")
-        check(
-            np.isfinite, self.entropy, f"Carrier: entropy (eV/K) must be finite, got {self.entropy}"
-        )
-        check(
-            lambda e: np.isfinite(e) & (e >= 0),
-            self.activation_energy,
-            f"Carrier: activation_energy (eV) must be >= 0, got {self.activation_energy}",
-        )
+        check_parameters(self, "Carrier", skip=() if self.mobile else ("density",))
+        if not self.mobile:
+            # a frozen carrier's density is its concentration, which may be zero
+            info = dataclasses.replace(describe(self, "density"), range=NON_NEGATIVE)
+            check_value(info, self.density, "Carrier: density (concentration of a frozen carrier)")
 
 
 class Phase(eqx.Module):
@@ -119,10 +118,10 @@ class Phase(eqx.Module):
     """
 
     name: str = eqx.field(static=True)
-    thickness: Array | None
-    eps_r: Array
+    thickness: Array | None = parameter(unit="m", range=POSITIVE, doc="thickness")
+    eps_r: Array = parameter(unit="1", range=POSITIVE, doc="relative permittivity")
     carriers: dict[str, Carrier]
-    background_charge: Array
+    background_charge: Array = parameter(unit="e m^-3", range=FINITE, doc="fixed charge density")
     activity: tuple[AbstractActivity, ...]
     reactions: tuple
     thermal: AbstractThermalTransport | None
@@ -158,23 +157,8 @@ class Phase(eqx.Module):
         self.thermal = _thermal(name, carriers, thermal)
 
     def __check_init__(self):
-        check(
-            lambda e: np.isfinite(e) & (e > 0),
-            self.eps_r,
-            f"Phase {self.name!r}: eps_r must be > 0, got {self.eps_r}",
-        )
-        if self.thickness is not None:
-            check(
-                lambda t: np.isfinite(t) & (t > 0),
-                self.thickness,
-                f"Phase {self.name!r}: thickness (m) must be > 0, got {self.thickness}; "
-                "use thickness=None for a semi-infinite bulk",
-            )
-        check(
-            np.isfinite,
-            self.background_charge,
-            f"Phase {self.name!r}: background_charge (e·m^-3) must be finite",
-        )
+        hint = "; use thickness=None for a semi-infinite bulk"
+        check_parameters(self, f"Phase {self.name!r}", {"thickness": hint})
 
 
 def _activity_models(name: str, carriers: dict, activity) -> tuple[AbstractActivity, ...]:

@@ -25,11 +25,11 @@ from typing import ClassVar
 
 import equinox as eqx
 import jax.numpy as jnp
-import numpy as np
 from jaxtyping import Array
 
 from .._constants import BOLTZMANN_EV, ELEMENTARY_CHARGE, VACUUM_PERMITTIVITY
-from .._custom_types import ScalarLike, as_float, check
+from .._custom_types import ScalarLike, as_float
+from .._fields import FINITE, POSITIVE, check_parameters, parameter
 from .boundaries import AbstractBoundary, End, Inflow, _check_unbiased
 from .species import Species
 
@@ -62,12 +62,20 @@ class SchottkyContact(AbstractBoundary):
 
     fixes_potential: ClassVar[bool] = True
     explicit_flow: ClassVar[bool] = True
-    barrier: Array
-    potential: Array
-    velocity_n: Array | None
-    velocity_p: Array | None
-    richardson_n: Array
-    richardson_p: Array
+    barrier: Array = parameter(unit="eV", range=FINITE, doc="barrier height Φ_B")
+    potential: Array = parameter(unit="V", range=FINITE, doc="bias applied to the metal")
+    velocity_n: Array | None = parameter(
+        unit="m/s", range=POSITIVE, doc="electron recombination velocity"
+    )
+    velocity_p: Array | None = parameter(
+        unit="m/s", range=POSITIVE, doc="hole recombination velocity"
+    )
+    richardson_n: Array = parameter(
+        unit="A m^-2 K^-2", range=POSITIVE, doc="electron Richardson constant A*"
+    )
+    richardson_p: Array = parameter(
+        unit="A m^-2 K^-2", range=POSITIVE, doc="hole Richardson constant A*"
+    )
     carrier: str = eqx.field(static=True)
     image_force: bool = eqx.field(static=True)
 
@@ -98,17 +106,7 @@ class SchottkyContact(AbstractBoundary):
         self.image_force = bool(image_force)
 
     def __check_init__(self):
-        check(np.isfinite, self.barrier, "SchottkyContact: barrier (eV) must be finite")
-        check(np.isfinite, self.potential, "SchottkyContact: potential (V) must be finite")
-        for name in ("velocity_n", "velocity_p", "richardson_n", "richardson_p"):
-            value = getattr(self, name)
-            if value is not None:
-                unit = "m/s" if name.startswith("velocity") else "A m^-2 K^-2"
-                check(
-                    lambda v: np.isfinite(v) & (v > 0),
-                    value,
-                    f"SchottkyContact: {name} ({unit}) must be > 0 and finite, got {value}",
-                )
+        check_parameters(self, "SchottkyContact")
 
     def _barriers(self, end: End):
         """Barriers (eV) of electrons and holes at the contact, the given one lowered by the

@@ -7,10 +7,10 @@ contains `Phase` only; a plain `"name"` addresses every region of that species.
 """
 
 import equinox as eqx
-import numpy as np
 from jaxtyping import Array
 
-from .._custom_types import as_float, check
+from .._custom_types import as_float
+from .._fields import FINITE, POSITIVE, check_parameters, parameter
 
 
 def _float_dict(values, what: str) -> dict[str, Array]:
@@ -37,7 +37,9 @@ class Reservoir(AbstractState):
     - `fermi_level`: E_F (eV) when electrons or holes are present (same as `potentials["E_F"]`).
     """
 
-    potentials: dict[str, Array]
+    potentials: dict[str, Array] = parameter(
+        unit="eV", range=FINITE, doc="electrochemical potentials μ̃"
+    )
 
     def __init__(self, potentials=None, *, fermi_level=None):
         potentials = _float_dict(potentials, "Reservoir: potentials")
@@ -48,8 +50,7 @@ class Reservoir(AbstractState):
         self.potentials = potentials
 
     def __check_init__(self):
-        for key, value in self.potentials.items():
-            check(np.isfinite, value, f"Reservoir: potentials[{key!r}] (eV) must be finite")
+        check_parameters(self, "Reservoir")
 
 
 class ReferenceBulk(AbstractState):
@@ -70,8 +71,12 @@ class ReferenceBulk(AbstractState):
     """
 
     phase: str = eqx.field(static=True)
-    concentrations: dict[str, Array]
-    potentials: dict[str, Array]
+    concentrations: dict[str, Array] = parameter(
+        unit="m^-3", range=POSITIVE, doc="bulk concentrations of the reference phase"
+    )
+    potentials: dict[str, Array] = parameter(
+        unit="eV", range=FINITE, doc="electrochemical potentials μ̃ elsewhere"
+    )
 
     def __init__(self, phase: str, concentrations, *, potentials=None):
         self.phase = phase
@@ -79,12 +84,7 @@ class ReferenceBulk(AbstractState):
         self.potentials = _float_dict(potentials, "ReferenceBulk: potentials")
 
     def __check_init__(self):
-        for key, value in self.concentrations.items():
-            check(
-                lambda c: np.isfinite(c) & (c > 0),
-                value,
-                f"ReferenceBulk: concentrations[{key!r}] (m^-3) must be > 0, got {value}",
-            )
+        check_parameters(self, "ReferenceBulk")
 
 
 class Closed(AbstractState):
@@ -102,8 +102,12 @@ class Closed(AbstractState):
     - `potentials`: `{key: μ̃ (eV)}` for open species.
     """
 
-    amounts: dict[str, Array]
-    potentials: dict[str, Array]
+    amounts: dict[str, Array] = parameter(
+        unit="m^-2 (planar)", range=FINITE, doc="conserved amounts ∫c dV"
+    )
+    potentials: dict[str, Array] = parameter(
+        unit="eV", range=FINITE, doc="electrochemical potentials μ̃ of open species"
+    )
 
     def __init__(self, amounts, *, potentials=None):
         self.amounts = _float_dict(amounts, "Closed: amounts")
@@ -113,5 +117,4 @@ class Closed(AbstractState):
             raise ValueError(f"Closed: {sorted(overlap)} given both an amount and a potential")
 
     def __check_init__(self):
-        for key, value in self.amounts.items():
-            check(np.isfinite, value, f"Closed: amounts[{key!r}] must be finite")
+        check_parameters(self, "Closed")

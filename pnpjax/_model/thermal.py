@@ -41,7 +41,8 @@ import numpy as np
 from jaxtyping import Array
 
 from .._constants import BOLTZMANN, BOLTZMANN_EV
-from .._custom_types import ScalarLike, as_float, check, concrete
+from .._custom_types import ScalarLike, as_float, concrete
+from .._fields import FINITE, NON_NEGATIVE, POSITIVE, check_parameters, parameter
 
 
 class AbstractThermalTransport(eqx.Module):
@@ -89,10 +90,16 @@ class ThermalTransport(AbstractThermalTransport):
     **Reference:** S. R. de Groot and P. Mazur, *Non-Equilibrium Thermodynamics*, ch. XI.
     """
 
-    conductivity: Array
-    heat_capacity: Array
-    heat_of_transport: dict[str, Array]
-    soret: dict[str, Array]
+    conductivity: Array = parameter(
+        unit="W m^-1 K^-1", range=NON_NEGATIVE, doc="thermal conductivity κ"
+    )
+    heat_capacity: Array = parameter(
+        unit="J m^-3 K^-1", range=POSITIVE, doc="volumetric heat capacity ρc_p"
+    )
+    heat_of_transport: dict[str, Array] = parameter(
+        unit="eV", range=FINITE, doc="heats of transport Q*"
+    )
+    soret: dict[str, Array] = parameter(unit="1/K", range=FINITE, doc="Soret coefficients S_T")
 
     def __init__(
         self,
@@ -107,22 +114,13 @@ class ThermalTransport(AbstractThermalTransport):
         self.soret = {k: as_float(v) for k, v in (soret or {}).items()}
 
     def __check_init__(self):
-        check(
-            lambda k: np.isfinite(k) & (k >= 0),
-            self.conductivity,
-            f"ThermalTransport: conductivity (W m^-1 K^-1) must be >= 0 and finite, got "
-            f"{self.conductivity}",
-        )
-        _check_capacity("ThermalTransport", self.heat_capacity)
+        check_parameters(self, "ThermalTransport", {"heat_capacity": _CAPACITY_HINT})
         both = set(self.heat_of_transport) & set(self.soret)
         if both:
             raise ValueError(
                 f"ThermalTransport: {sorted(both)} given both a heat_of_transport and a soret "
                 "coefficient; give one of them (Q* = k_B T0^2 S_T)"
             )
-        for table, unit in ((self.heat_of_transport, "eV"), (self.soret, "1/K")):
-            for name, value in table.items():
-                check(np.isfinite, value, f"ThermalTransport: {name!r}: value ({unit}) not finite")
 
     @property
     def species(self) -> tuple[str, ...]:
@@ -166,9 +164,13 @@ class OnsagerMatrix(AbstractThermalTransport):
     """
 
     matrix: Array
-    concentrations: dict[str, Array]
-    temperature: Array
-    heat_capacity: Array
+    concentrations: dict[str, Array] = parameter(
+        unit="m^-3", range=POSITIVE, doc="concentrations at which L holds"
+    )
+    temperature: Array = parameter(unit="K", range=POSITIVE, doc="temperature at which L holds")
+    heat_capacity: Array = parameter(
+        unit="J m^-3 K^-1", range=POSITIVE, doc="volumetric heat capacity ρc_p"
+    )
     names: tuple[str, ...] = eqx.field(static=True)
 
     def __init__(self, species, matrix, concentrations: dict, temperature, heat_capacity):
@@ -196,18 +198,7 @@ class OnsagerMatrix(AbstractThermalTransport):
                 f"OnsagerMatrix: concentrations must name exactly the species {self.names} "
                 f"(m^-3); missing {missing}, unknown {extra}"
             )
-        for name, c in self.concentrations.items():
-            check(
-                lambda v: np.isfinite(v) & (v > 0),
-                c,
-                f"OnsagerMatrix: concentration of {name!r} (m^-3) must be > 0, got {c}",
-            )
-        check(
-            lambda t: np.isfinite(t) & (t > 0),
-            self.temperature,
-            f"OnsagerMatrix: temperature (K) must be > 0, got {self.temperature}",
-        )
-        _check_capacity("OnsagerMatrix", self.heat_capacity)
+        check_parameters(self, "OnsagerMatrix", {"heat_capacity": _CAPACITY_HINT})
         values = concrete(self.matrix)
         if values is None:
             return
@@ -259,13 +250,7 @@ class OnsagerMatrix(AbstractThermalTransport):
         return kappa, heats, cross
 
 
-def _check_capacity(what, value):
-    check(
-        lambda c: np.isfinite(c) & (c > 0),
-        value,
-        f"{what}: heat_capacity (J m^-3 K^-1, volumetric: density times specific heat) must be "
-        f"> 0, got {value}",
-    )
+_CAPACITY_HINT = "; it is volumetric: density times specific heat"
 
 
 def onsager_matrix(diffusivity, concentration, heat_of_transport, conductivity, temperature):
@@ -355,17 +340,13 @@ class FixedTemperature(AbstractThermalBoundary):
     """The end is held at `temperature` (K) (a thermostat or heat sink)."""
 
     holds_temperature: ClassVar[bool] = True
-    temperature: Array
+    temperature: Array = parameter(unit="K", range=POSITIVE, doc="temperature of the end")
 
     def __init__(self, temperature: ScalarLike):
         self.temperature = as_float(temperature)
 
     def __check_init__(self):
-        check(
-            lambda t: np.isfinite(t) & (t > 0),
-            self.temperature,
-            f"FixedTemperature: temperature (K) must be > 0, got {self.temperature}",
-        )
+        check_parameters(self, "FixedTemperature")
 
     def held_theta(self, end: ThermalEnd) -> Array:
         return end.ramped(self.temperature)
@@ -378,13 +359,13 @@ class HeatFlux(AbstractThermalBoundary):
     """A given heat flux `flux` (W/m^2 in planar geometry; W/m cylindrical, W spherical)
     flowing **into** the junction through the end; `HeatFlux(0.0)` is an adiabatic end."""
 
-    flux: Array
+    flux: Array = parameter(unit="W/m^2 (planar)", range=FINITE, doc="heat flux into the end")
 
     def __init__(self, flux: ScalarLike = 0.0):
         self.flux = as_float(flux)
 
     def __check_init__(self):
-        check(np.isfinite, self.flux, f"HeatFlux: flux (W/m^2) must be finite, got {self.flux}")
+        check_parameters(self, "HeatFlux")
 
     def heat_inflow(self, end: ThermalEnd) -> Array:
         return end.ramp * self.flux * end.flux_scale * end.area
@@ -396,25 +377,18 @@ class Convective(AbstractThermalBoundary):
     **Arguments:** `transfer_coefficient` h (W m^-2 K^-1, > 0), `ambient` temperature (K).
     """
 
-    transfer_coefficient: Array
-    ambient: Array
+    transfer_coefficient: Array = parameter(
+        unit="W m^-2 K^-1", range=POSITIVE, doc="heat-transfer coefficient h"
+    )
+    ambient: Array = parameter(unit="K", range=POSITIVE, doc="ambient temperature")
 
     def __init__(self, transfer_coefficient: ScalarLike, ambient: ScalarLike):
         self.transfer_coefficient = as_float(transfer_coefficient)
         self.ambient = as_float(ambient)
 
     def __check_init__(self):
-        check(
-            lambda h: np.isfinite(h) & (h > 0),
-            self.transfer_coefficient,
-            f"Convective: transfer_coefficient (W m^-2 K^-1) must be > 0, got "
-            f"{self.transfer_coefficient}; use HeatFlux(0.0) for an adiabatic end",
-        )
-        check(
-            lambda t: np.isfinite(t) & (t > 0),
-            self.ambient,
-            f"Convective: ambient temperature (K) must be > 0, got {self.ambient}",
-        )
+        hints = {"transfer_coefficient": "; use HeatFlux(0.0) for an adiabatic end"}
+        check_parameters(self, "Convective", hints)
 
     def heat_inflow(self, end: ThermalEnd) -> Array:
         h = self.transfer_coefficient * end.flux_scale * end.t0

@@ -29,11 +29,18 @@ import numpy as np
 from jaxtyping import Array, Float
 
 from .._custom_types import Scalar, ScalarLike, as_float, check, traced
+from .._fields import FINITE, NON_NEGATIVE, POSITIVE, check_parameters, parameter
+
+_SIGNAL = "V or A/m^2"
+_RATE = "V/s or A m^-2 s^-1"
 
 
-def _check_finite(owner: str, **values) -> None:
-    for name, value in values.items():
-        check(np.isfinite, value, f"{owner}: {name} must be finite, got {value}")
+def _value(doc: str):
+    return parameter(unit=_SIGNAL, range=FINITE, doc=doc)
+
+
+def _time(doc: str):
+    return parameter(unit="s", range=FINITE, doc=doc)
 
 
 def _times(*times) -> Float[Array, " n"]:
@@ -97,13 +104,13 @@ class Constant(AbstractWaveform):
     - `value`: the held voltage (V) or current density (A/m^2).
     """
 
-    value: Array
+    value: Array = _value("held value")
 
     def __init__(self, value: ScalarLike):
         self.value = as_float(value)
 
     def __check_init__(self):
-        _check_finite("Constant", value=self.value)
+        check_parameters(self, "Constant")
 
     def __call__(self, t: ScalarLike) -> Scalar:
         return self.value + jnp.zeros_like(as_float(t))
@@ -130,10 +137,10 @@ class Step(AbstractWaveform):
     Breakpoints: `time`, and `time + rise_time` when the ramp has a duration.
     """
 
-    before: Array
-    after: Array
-    time: Array
-    rise_time: Array
+    before: Array = _value("value before the step")
+    after: Array = _value("value after the step")
+    time: Array = _time("time of the step")
+    rise_time: Array = parameter(unit="s", range=NON_NEGATIVE, doc="duration of the ramp")
 
     def __init__(
         self,
@@ -148,14 +155,7 @@ class Step(AbstractWaveform):
         self.rise_time = as_float(rise_time)
 
     def __check_init__(self):
-        _check_finite(
-            "Step", before=self.before, after=self.after, time=self.time, rise_time=self.rise_time
-        )
-        check(
-            lambda r: r >= 0,
-            self.rise_time,
-            f"Step: rise_time (s) must be >= 0 (0 for an exact jump), got {self.rise_time}",
-        )
+        check_parameters(self, "Step", {"rise_time": " (0 for an exact jump)"})
 
     def __call__(self, t: ScalarLike) -> Scalar:
         t = as_float(t)
@@ -187,9 +187,9 @@ class LinearSweep(AbstractWaveform):
     Breakpoint: `t_start`.
     """
 
-    start: Array
-    rate: Array
-    t_start: Array
+    start: Array = _value("initial value")
+    rate: Array = parameter(unit=_RATE, range=FINITE, doc="sweep rate")
+    t_start: Array = _time("start of the sweep")
 
     def __init__(self, start: ScalarLike, rate: ScalarLike, t_start: ScalarLike = 0.0):
         self.start = as_float(start)
@@ -197,7 +197,7 @@ class LinearSweep(AbstractWaveform):
         self.t_start = as_float(t_start)
 
     def __check_init__(self):
-        _check_finite("LinearSweep", start=self.start, rate=self.rate, t_start=self.t_start)
+        check_parameters(self, "LinearSweep")
 
     def __call__(self, t: ScalarLike) -> Scalar:
         t = as_float(t)
@@ -229,11 +229,11 @@ class CyclicSweep(AbstractWaveform):
     Breakpoints: the start, every turning point and the end of the sweep.
     """
 
-    start: Array
-    vertex: Array
-    lower: Array
-    rate: Array
-    t_start: Array
+    start: Array = _value("initial and final value u_0")
+    vertex: Array = _value("first turning point u_v")
+    lower: Array = _value("second turning point u_l")
+    rate: Array = parameter(unit=_RATE, range=FINITE, doc="sweep rate (its magnitude)")
+    t_start: Array = _time("start of the first cycle")
     cycles: int = eqx.field(static=True)
 
     def __init__(
@@ -255,14 +255,7 @@ class CyclicSweep(AbstractWaveform):
         self.cycles = int(cycles)
 
     def __check_init__(self):
-        _check_finite(
-            "CyclicSweep",
-            start=self.start,
-            vertex=self.vertex,
-            lower=self.lower,
-            rate=self.rate,
-            t_start=self.t_start,
-        )
+        check_parameters(self, "CyclicSweep")
         check(
             lambda r: r != 0,
             self.rate,
@@ -343,11 +336,11 @@ class Sinusoid(AbstractWaveform):
     Breakpoint: `t_start` (the slope jumps there).
     """
 
-    offset: Array
-    amplitude: Array
-    frequency: Array
-    phase: Array
-    t_start: Array
+    offset: Array = _value("offset u_0")
+    amplitude: Array = _value("amplitude")
+    frequency: Array = parameter(unit="Hz", range=POSITIVE, doc="frequency f")
+    phase: Array = parameter(unit="rad", range=FINITE, doc="phase at t_start")
+    t_start: Array = _time("switch-on time")
 
     def __init__(
         self,
@@ -364,20 +357,7 @@ class Sinusoid(AbstractWaveform):
         self.t_start = as_float(t_start)
 
     def __check_init__(self):
-        _check_finite(
-            "Sinusoid",
-            offset=self.offset,
-            amplitude=self.amplitude,
-            frequency=self.frequency,
-            phase=self.phase,
-            t_start=self.t_start,
-        )
-        check(
-            lambda f: f > 0,
-            self.frequency,
-            f"Sinusoid: frequency (Hz) must be > 0, got {self.frequency}; "
-            "use Constant for a DC signal",
-        )
+        check_parameters(self, "Sinusoid", {"frequency": "; use Constant for a DC signal"})
 
     def __call__(self, t: ScalarLike) -> Scalar:
         t = as_float(t)

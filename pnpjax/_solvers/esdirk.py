@@ -49,7 +49,7 @@ import jax.numpy as jnp
 import lineax as lx
 import numpy as np
 import optimistix as optx
-from jaxtyping import Array
+from jaxtyping import Array, ArrayLike
 
 from .._discretise.system import AbstractSystem, Linearisation
 from .._discretise.transport import TransportSystem
@@ -143,7 +143,7 @@ class NewtonSettings(eqx.Module):
 
     max_iterations: int = eqx.field(static=True, default=8)
     tolerance: float = eqx.field(static=True, default=0.03)
-    rtol: float = eqx.field(static=True, default=1e-6)
+    rtol: ArrayLike = 1e-6
 
     def newton(self, absolute) -> newton.Newton:
         """The Newton core's settings for a stage with absolute weights `absolute`."""
@@ -184,9 +184,10 @@ class DAEKvaerno5(diffrax.AbstractAdaptiveSolver):
     interpolation_cls: ClassVar[Callable[..., diffrax.LocalLinearInterpolation]] = (
         diffrax.LocalLinearInterpolation
     )
-    rtol: float = eqx.field(static=True, default=1e-6)
-    atol: float = eqx.field(static=True, default=1e-10)
-    potential_atol: float | None = eqx.field(static=True, default=None)
+    # arrays (inputs of the program) or floats
+    rtol: ArrayLike = 1e-6
+    atol: ArrayLike = 1e-10
+    potential_atol: ArrayLike | None = None
     newton: NewtonSettings = NewtonSettings()
 
     def order(self, terms):

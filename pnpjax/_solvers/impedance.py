@@ -50,7 +50,9 @@ from .._results.table import write_csv
 from .._results.transport import TransportSolution, make_solution
 from .._solution import RESULTS, check_outputs, message, raise_if_failed
 from .esdirk import jacobian_blocks
+from .newton import Newton
 from .steady import check_bias, check_steady_heat, continuation_stages, operating_point
+from .transport_start import transport_solver
 
 
 class ImpedanceSpectrum(eqx.Module):
@@ -172,8 +174,7 @@ def impedance(
     voltage=None,
     current=None,
     mesh: Mesh | None = None,
-    continuation_steps: int | None = None,
-    max_steps: int = 100,
+    solver: Newton | None = None,
     throw: bool = True,
 ) -> ImpedanceSpectrum:
     """The small-signal impedance spectrum of `junction` about its steady state.
@@ -198,31 +199,35 @@ def impedance(
     - `current`: instead, the DC current density (A/m² planar) of a galvanostatic operating
       point.
     - `mesh`: a `Mesh`; default `Mesh.auto(junction)`.
-    - `continuation_steps`, `max_steps`, `throw`: as in `solve_steady_state`.
+    - `solver`: the `Newton` settings of the steady state, as in `solve_steady_state`; default
+      (`None`) `Newton(max_steps=100, atol=1e-9, rtol=0.0, residual_tol=None)`, its
+      `continuation_steps` `None` for one bias stage per 2 k_BT/e.
+    - `throw`: as in `solve_steady_state`.
 
     **Returns:** an `ImpedanceSpectrum`.
 
     **Reference:** J. R. Macdonald, *J. Electroanal. Chem.* 53, 1 (1974).
     """
     voltage = check_impedance_input(junction, frequencies, voltage, current)
+    solver = transport_solver(solver, "impedance")
     if mesh is None:
         mesh = Mesh.auto(junction)
     try:
-        steps = continuation_stages(junction, voltage, current, continuation_steps)
+        steps = continuation_stages(junction, voltage, current, solver.continuation_steps)
     except ValueError as error:
         raise ValueError(f"impedance: {error}") from None
     frequencies = jnp.asarray(frequencies, dtype=jnp.float64)
     drive = make_drive(voltage, current)
     # an array, not a Python float, so that another bias reuses the compiled solve
     drive = drive.at(jnp.asarray(drive.value(), jnp.float64))
-    return spectrum_at(junction, frequencies, drive, mesh, steps, max_steps, throw)
+    return spectrum_at(junction, frequencies, drive, mesh, solver, steps, throw)
 
 
 @eqx.filter_jit
-def spectrum_at(junction, frequencies, drive, mesh, steps: int, max_steps: int, throw: bool):
+def spectrum_at(junction, frequencies, drive, mesh, solver: Newton, steps: int, throw: bool):
     """The impedance spectrum about the steady state under `drive` (a drive held at a constant
-    value), after the argument checks of `impedance`."""
-    point = operating_point(junction, drive, mesh, steps, max_steps)
+    value) reached in `steps` stages of `solver`, after the argument checks of `impedance`."""
+    point = operating_point(junction, drive, mesh, solver, steps)
     z = response(point.system, point.y, frequencies)
     steady = make_solution(
         point.system,

@@ -41,6 +41,7 @@ import optimistix as optx
 from jaxtyping import Array, ArrayLike, Float, Int
 
 from .._discretise.system import AbstractSystem
+from .._fields import COUNT, NON_NEGATIVE, POSITIVE, Range, check_parameters, parameter
 from .._linalg.structured import linear_solve
 from .._solution import RESULTS
 
@@ -62,18 +63,28 @@ class _State(eqx.Module):
 class Newton(optx.AbstractRootFinder):
     """Damped Newton iteration for pnpjax's discrete systems (settings and algorithm).
 
+    The same settings object serves every entry point that solves a nonlinear system:
+    `solve_equilibrium` and `differential_capacitance` (default `Newton()`), and the transport
+    solves `solve_steady_state`, `iv_curve`, `impedance` and `capacitance_voltage` (whose
+    default, `solver=None`, is `Newton(max_steps=100, atol=1e-9, rtol=0.0,
+    residual_tol=None)`).
+
     **Arguments:**
 
-    - `max_steps`: iteration limit.
+    - `max_steps`: iteration limit (per continuation stage).
     - `atol`, `rtol`: converged when the undamped step satisfies
       $\\|\\delta_i/(\\text{atol} + \\text{rtol}|y_i|)\\| \\le 1$ (units of the unknowns: k_BT/e
       for potentials, natural logs for concentrations).
     - `residual_tol`: largest relative residual accepted at convergence (`None`: not checked).
-    - `continuation_steps`: 0 (default) solves directly from the initial guess, which converges
-      from a cold start at ±1 V and across 30 decades of concentration. With K > 0 the
-      equilibrium solver ramps electrode potentials and interface charges from their neutral
-      values in K stages, each solved from the previous one; the iteration count then sums all
-      stages and only the final stage enters the derivative.
+    - `continuation_steps`: the number of stages that reach the solution, each solved from the
+      previous one; `None` (default) lets the entry point choose. The equilibrium then solves
+      directly from its initial guess (as with 0), which converges from a cold start at ±1 V
+      and across 30 decades of concentration; with K > 0 it ramps electrode potentials and
+      interface charges from their neutral values in K stages. The transport solves ramp the
+      drive: `None` is one stage per 2 k_BT/e of the bias (`solve_steady_state`, `impedance`)
+      or of the largest voltage interval (`iv_curve`, whose stages are per interval), and they
+      need K >= 1. The iteration count sums all stages; only the final stage enters the
+      derivative.
     - `norm`: the norm of the scaled step (`optimistix.max_norm` by default).
     - `damping`: logarithmic damping of steps larger than one unit.
     - `divergence`: if given (e.g. 0.9), stop with `nonlinear_divergence` when a step is not
@@ -81,31 +92,53 @@ class Newton(optx.AbstractRootFinder):
       with a smaller step instead of iterating on).
     """
 
-    max_steps: int = eqx.field(static=True, default=200)
-    atol: ArrayLike = 1e-10
-    rtol: ArrayLike = 1e-12
-    residual_tol: float | None = eqx.field(static=True, default=1e-8)
-    continuation_steps: int = eqx.field(static=True, default=0)
+    max_steps: int = parameter(
+        unit="1",
+        range=COUNT,
+        integer=True,
+        doc="Newton iteration limit (per continuation stage)",
+        static=True,
+        default=200,
+    )
+    atol: ArrayLike = parameter(
+        unit="1",
+        range=NON_NEGATIVE,
+        doc="absolute tolerance on the undamped step (k_BT/e, or a natural log of a concentration)",
+        default=1e-10,
+    )
+    rtol: ArrayLike = parameter(
+        unit="1", range=NON_NEGATIVE, doc="relative tolerance on the undamped step", default=1e-12
+    )
+    residual_tol: float | None = parameter(
+        unit="1",
+        range=POSITIVE,
+        doc="largest relative residual accepted at convergence (None: not checked)",
+        static=True,
+        default=1e-8,
+    )
+    continuation_steps: int | None = parameter(
+        unit="1",
+        range=NON_NEGATIVE,
+        integer=True,
+        doc="stages that reach the solution, each from the previous (None: automatic)",
+        static=True,
+        default=None,
+    )
     norm: Callable = eqx.field(static=True, default=optx.max_norm)
     damping: bool = eqx.field(static=True, default=True)
-    divergence: float | None = eqx.field(static=True, default=None)
+    divergence: float | None = parameter(
+        unit="1",
+        range=Range(low=0.0, high=1.0, high_closed=True),
+        doc="fail fast when a step is not smaller than this fraction of the previous one",
+        static=True,
+        default=None,
+    )
 
     def __check_init__(self):
-        if self.max_steps < 1:
-            raise ValueError(f"Newton: max_steps must be >= 1, got {self.max_steps}")
-        if self.continuation_steps < 0:
-            raise ValueError(
-                f"Newton: continuation_steps must be >= 0, got {self.continuation_steps}"
-            )
-        for name in ("atol", "rtol"):
-            value = getattr(self, name)
-            if isinstance(value, (int, float)) and not value >= 0:
-                raise ValueError(f"Newton: {name} must be >= 0, got {value}")
+        check_parameters(self, "Newton")
         if isinstance(self.atol, (int, float)) and isinstance(self.rtol, (int, float)):
             if self.atol == 0 and self.rtol == 0:
                 raise ValueError("Newton: atol and rtol cannot both be 0")
-        if self.residual_tol is not None and not self.residual_tol > 0:
-            raise ValueError(f"Newton: residual_tol must be > 0, got {self.residual_tol}")
 
     def init(self, fn, y, args, options, f_struct, aux_struct, tags):
         inf = jnp.array(jnp.inf, y.dtype)

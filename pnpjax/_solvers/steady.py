@@ -16,7 +16,8 @@ from .._model.waveforms import AbstractWaveform
 from .._results.transport import TransportSolution, make_solution
 from .._solution import RESULTS, check_outputs, raise_if_failed, worst
 from . import newton
-from .transport_start import prepare, transport_newton
+from .newton import Newton
+from .transport_start import prepare, transport_solver
 
 
 def check_bias(name, value, caller="solve_steady_state"):
@@ -57,15 +58,14 @@ def solve_steady_state(
     voltage=None,
     current=None,
     mesh: Mesh | None = None,
-    continuation_steps: int | None = None,
-    max_steps: int = 100,
+    solver: Newton | None = None,
     throw: bool = True,
 ) -> TransportSolution:
     """The steady state of `junction` under a constant applied voltage or current.
 
     Solves $\\nabla\\cdot J_i = \\sum_r \\nu_{ir}r_r$ for every carrier together with Poisson's
     equation by damped Newton (O(N) bordered block-tridiagonal solves), from the equilibrium,
-    ramping the drive in `continuation_steps` stages. Amounts that no contact, reaction or
+    ramping the drive in `solver.continuation_steps` stages. Amounts that no contact, reaction or
     transfer can change (e.g. ions between blocking electrodes) keep their equilibrium values.
     At zero drive the result is the equilibrium solver's solution. Differentiable in every
     parameter by the implicit function theorem. With thermal boundaries on the junction the
@@ -79,15 +79,20 @@ def solve_steady_state(
       `SchottkyContact`).
     - `current`: instead, the current density (A/m^2 planar) through the device.
     - `mesh`: a `Mesh`; default `Mesh.auto(junction)`.
-    - `continuation_steps`: number of bias stages; default one per 2 k_BT/e of |voltage| (at
-      least 1), or 1 for a current.
-    - `max_steps`: Newton iteration limit per stage.
+    - `solver`: the `Newton` settings; default (`None`) `Newton(max_steps=100, atol=1e-9,
+      rtol=0.0, residual_tol=None)`: at most 100 iterations per stage, converged when no
+      component of the step exceeds 1e-9 (k_BT/e, or a natural log of an amount).
+      `max_steps` is the iteration limit per stage; `continuation_steps` the number of bias
+      stages (>= 1), `None` for one per 2 k_BT/e of |voltage| (at least 1; 1 for a current;
+      with heat transport at least one per 10 % of a boundary temperature's departure from
+      the junction's).
     - `throw`: raise if a stage does not converge; with `throw=False` inspect `result`.
 
     **Returns:** a `TransportSolution` with a single time (t = ∞ reported as `inf`).
     """
     if not isinstance(junction, Junction):
         raise TypeError(f"solve_steady_state: expected a pnpjax.Junction, got {type(junction)}")
+    solver = transport_solver(solver, "solve_steady_state")
     for name, value in (("voltage", voltage), ("current", current)):
         if value is not None:
             check_bias(name, value)
@@ -100,12 +105,12 @@ def solve_steady_state(
     if mesh is None:
         mesh = Mesh.auto(junction)
     try:
-        steps = continuation_stages(junction, voltage, current, continuation_steps)
+        steps = continuation_stages(junction, voltage, current, solver.continuation_steps)
     except ValueError as error:
         raise ValueError(f"solve_steady_state: {error}") from None
     # arrays, not Python floats, so that another bias reuses the compiled solve
     drive = drive.at(jnp.asarray(drive.value(), jnp.float64))
-    return _steady(junction, drive, mesh, steps, max_steps, throw)
+    return _steady(junction, drive, mesh, solver, steps, throw)
 
 
 def check_steady_heat(junction: Junction, caller: str):
@@ -132,9 +137,9 @@ def check_steady_heat(junction: Junction, caller: str):
 
 
 def continuation_stages(junction: Junction, voltage, current, continuation_steps) -> int:
-    """Number of bias stages: `continuation_steps`, or one per 2 k_BT/e of |voltage| and, with
-    heat transport, at least one per 10 % of a boundary temperature's departure from the
-    junction's."""
+    """Number of bias stages: `continuation_steps` (a `Newton`'s), or for `None` one per
+    2 k_BT/e of |voltage| and, with heat transport, at least one per 10 % of a boundary
+    temperature's departure from the junction's."""
     steps = continuation_steps
     if steps is None:
         v = concrete(voltage) if voltage is not None else None
@@ -164,17 +169,16 @@ class OperatingPoint(eqx.Module):
 
 
 def operating_point(
-    junction: Junction, drive: AbstractDrive, mesh: Mesh, steps: int, max_steps: int
+    junction: Junction, drive: AbstractDrive, mesh: Mesh, solver: Newton, steps: int
 ) -> OperatingPoint:
     """The steady state of `junction` under the constant `drive`, from the equilibrium in
-    `steps` continuation stages (traced; call inside `jit`)."""
+    `steps` continuation stages of `solver` (traced; call inside `jit`)."""
     start = prepare(junction, mesh, drive.at(jnp.zeros(())))
     system = start.system
     weights = conservation_vectors(system)
     targets = totals(system, weights, start.y0)
     fractions = jnp.arange(1, steps + 1, dtype=jnp.float64) / steps
     target = drive.value()
-    solver = transport_newton(max_steps)
 
     def stage(p):
         bias, ramp = p
@@ -189,8 +193,8 @@ def operating_point(
 
 
 @eqx.filter_jit
-def _steady(junction, drive, mesh, steps, max_steps, throw):
-    point = operating_point(junction, drive, mesh, steps, max_steps)
+def _steady(junction, drive, mesh, solver, steps, throw):
+    point = operating_point(junction, drive, mesh, solver, steps)
     solution = make_solution(
         point.system,
         jnp.array([jnp.inf]),
@@ -209,28 +213,33 @@ def iv_curve(
     voltages,
     *,
     mesh: Mesh | None = None,
-    substeps: int | None = None,
-    max_steps: int = 100,
+    solver: Newton | None = None,
     throw: bool = True,
 ) -> TransportSolution:
     """Steady states along a list of applied voltages (V), in one compiled call.
 
     The voltages are visited in the order given, each solved from the previous one (continuation
-    in `substeps` stages per interval; default one stage per 2 k_BT/e of the largest interval),
-    starting from equilibrium at 0 V. The result has one "time" per voltage: use `.voltage` and
-    `.current` (and its ionic/electronic parts) for the curve, `.phi`/`.concentration` for the
-    profiles.
+    in `solver.continuation_steps` stages per interval; default one stage per 2 k_BT/e of the
+    largest interval), starting from equilibrium at 0 V. The result has one "time" per voltage:
+    use `.voltage` and `.current` (and its ionic/electronic parts) for the curve,
+    `.phi`/`.concentration` for the profiles.
 
     **Arguments:**
 
     - `junction`: the `Junction`; its right end must hold a potential (`Electrode`, `Ohmic`,
       `SchottkyContact`).
     - `voltages`: 1D array of biases (V).
-    - `mesh`, `max_steps`, `throw`: as in `solve_steady_state`.
-    - `substeps`: continuation stages per voltage interval.
+    - `mesh`, `throw`: as in `solve_steady_state`.
+    - `solver`: the `Newton` settings; default (`None`) as in `solve_steady_state`,
+      `Newton(max_steps=100, atol=1e-9, rtol=0.0, residual_tol=None)`. Its
+      `continuation_steps` is the number of stages that reach each voltage from the previous
+      one (>= 1; `None`: one per 2 k_BT/e of the largest interval, 4 for traced voltages), and
+      with heat transport also the number of stages that first bring the thermal boundaries
+      to their values at 0 V.
     """
     if not isinstance(junction, Junction):
         raise TypeError(f"iv_curve: expected a pnpjax.Junction, got {type(junction)}")
+    solver = transport_solver(solver, "iv_curve")
     v = concrete(voltages)
     if v is not None and (np.ndim(v) != 1 or v.size == 0 or not np.all(np.isfinite(v))):
         raise ValueError("iv_curve: voltages must be a non-empty 1D array of finite values (V)")
@@ -239,6 +248,7 @@ def iv_curve(
     make_drive(0.0, None).check(junction)
     if mesh is None:
         mesh = Mesh.auto(junction)
+    substeps = solver.continuation_steps
     if substeps is None:
         kT = BOLTZMANN_EV * float(concrete(junction.temperature) or 298.15)
         if v is None:
@@ -246,11 +256,11 @@ def iv_curve(
         else:
             jumps = np.abs(np.diff(np.concatenate([[0.0], v])))
             substeps = max(1, int(np.ceil(jumps.max() / (2 * kT))))
-    return _iv(junction, jnp.asarray(voltages, jnp.float64), mesh, substeps, max_steps, throw)
+    return _iv(junction, jnp.asarray(voltages, jnp.float64), mesh, solver, substeps, throw)
 
 
 @eqx.filter_jit
-def _iv(junction, voltages, mesh, substeps, max_steps, throw):
+def _iv(junction, voltages, mesh, solver, substeps, throw):
     start = prepare(junction, mesh, make_drive(jnp.zeros(()), None))
     system = start.system
     weights = conservation_vectors(system)
@@ -263,7 +273,6 @@ def _iv(junction, voltages, mesh, substeps, max_steps, throw):
         # first the thermal boundary values at 0 V, then the voltages
         path = jnp.concatenate([jnp.zeros(substeps), path])
         ramps = jnp.concatenate([fractions, jnp.ones(path.shape[0] - substeps)])
-    solver = transport_newton(max_steps)
 
     def stage(p):
         bias, ramp = p

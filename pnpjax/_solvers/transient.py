@@ -15,6 +15,7 @@ from .._model.junction import Junction
 from .._results.transport import TransportSolution, make_solution
 from .._solution import RESULTS, check_outputs, raise_if_failed, worst
 from .esdirk import DAEKvaerno5, NewtonSettings
+from .stepping import TimeStepping
 from .transport_start import prepare
 
 
@@ -26,10 +27,7 @@ def solve_transient(
     current=None,
     initial="equilibrium",
     mesh: Mesh | None = None,
-    rtol: float = 1e-6,
-    atol: float = 1e-10,
-    max_steps: int = 20000,
-    steady_tolerance: float | None = None,
+    stepping: TimeStepping = TimeStepping(),
     adjoint: diffrax.AbstractAdjoint | None = None,
     throw: bool = True,
 ) -> TransportSolution:
@@ -41,7 +39,7 @@ def solve_transient(
     and contacts as declared on the junction (transparent, blocked, `ButlerVolmer`; `Electrode`,
     `Ohmic`, insulating `Bulk`/`Symmetry`). The DAE is integrated with a stiffly accurate
     ESDIRK method inside diffrax's adaptive loop, with O(N) block-tridiagonal linear algebra
-    (see `pnpjax._dynamics.esdirk`); 15 decades of time in one call are routine.
+    (see `pnpjax._solvers.esdirk`); 15 decades of time in one call are routine.
 
     With thermal boundaries on the junction (`Junction(thermal_left=..., thermal_right=...)`)
     the temperature is a field too: the fluxes carry the Soret term, the heat flux the Dufour
@@ -62,12 +60,9 @@ def solve_transient(
     - `initial`: `"equilibrium"` (default), `"uniform"` or `solution.state[-1]` of an earlier run
       on the same mesh.
     - `mesh`: a `Mesh`; default `Mesh.auto(junction)`.
-    - `rtol`, `atol`: error tolerances; `atol` is relative to each carrier's largest bulk
-      concentration.
-    - `max_steps`: step limit.
-    - `steady_tolerance`: if given, stop as soon as, at or after the first save time, every
-      relative rate $|\\dot y|\\,t/|y|$ falls below it (a steady-state event); the remaining
-      saved times repeat the final state.
+    - `stepping`: the `TimeStepping` settings; default `TimeStepping()`: `rtol=1e-6`,
+      `atol=1e-10` (relative to each carrier's largest bulk concentration), `max_steps=20000`
+      and no steady-state stop (`steady_tolerance=None`).
     - `adjoint`: a diffrax adjoint for reverse-mode gradients (default
       `diffrax.RecursiveCheckpointAdjoint()`; stage solutions carry implicit derivatives).
     - `throw`: raise if the integration fails; with `throw=False` inspect `result`.
@@ -92,8 +87,10 @@ def solve_transient(
                 "solve_transient: times (s) must be finite, > 0 and strictly increasing; the "
                 "integration starts at t = 0"
             )
-    if not (0 < rtol < 1 and atol > 0):
-        raise ValueError(f"solve_transient: need 0 < rtol < 1 and atol > 0, got {rtol}, {atol}")
+    if not isinstance(stepping, TimeStepping):
+        raise TypeError(
+            f"solve_transient: stepping must be a pnpjax.TimeStepping, got {type(stepping)}"
+        )
     check_transport(junction)
     if mesh is None:
         mesh = Mesh.auto(junction)
@@ -105,10 +102,7 @@ def solve_transient(
         drive,
         initial,
         mesh,
-        rtol,
-        atol,
-        max_steps,
-        steady_tolerance,
+        stepping,
         adjoint or diffrax.RecursiveCheckpointAdjoint(),
         throw,
         drive.jumps(),
@@ -122,10 +116,7 @@ def _transient(
     drive,
     initial,
     mesh,
-    rtol,
-    atol,
-    max_steps,
-    steady_tolerance,
+    stepping: TimeStepping,
     adjoint,
     throw,
     jumps,
@@ -136,6 +127,7 @@ def _transient(
     system, y0 = start.system, start.y0
     t0 = system.time_scale
     ts = times / t0
+    rtol, atol, steady_tolerance = stepping.rtol, stepping.atol, stepping.steady_tolerance
     solver = DAEKvaerno5(rtol=rtol, atol=atol, newton=NewtonSettings())
     controller = diffrax.PIDController(
         rtol=rtol,
@@ -169,7 +161,7 @@ def _transient(
         args=system,
         saveat=diffrax.SaveAt(ts=ts, solver_state=True),
         stepsize_controller=controller,
-        max_steps=max_steps,
+        max_steps=stepping.max_steps,
         adjoint=adjoint,
         event=event,
         throw=False,

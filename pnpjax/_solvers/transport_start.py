@@ -29,6 +29,23 @@ def transport_newton(max_steps: int = 200) -> newton.Newton:
     return newton.Newton(max_steps=max_steps, atol=1e-9, rtol=0.0, residual_tol=None)
 
 
+def transport_solver(solver: newton.Newton | None, caller: str) -> newton.Newton:
+    """The Newton settings of a transport entry point: `solver`, or for `None` the default
+    `Newton(max_steps=100, atol=1e-9, rtol=0.0, residual_tol=None)` (its `continuation_steps`
+    `None`: the entry point's automatic staging)."""
+    if solver is None:
+        return transport_newton(max_steps=100)
+    if not isinstance(solver, newton.Newton):
+        raise TypeError(f"{caller}: solver must be a pnpjax.Newton or None, got {type(solver)}")
+    if solver.continuation_steps == 0:
+        raise ValueError(
+            f"{caller}: solver.continuation_steps must be >= 1 here, got 0 (a transport solve "
+            "ramps the drive from the equilibrium in at least one stage); pass "
+            "Newton(continuation_steps=None) for the automatic staging, or a number >= 1"
+        )
+    return solver
+
+
 class Start(eqx.Module):
     """`system`, its initial state `y0`, the equilibrium voltage `reference` (V) and the
     `result` of the equilibrium and initial-state solves."""

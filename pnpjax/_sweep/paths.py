@@ -19,6 +19,8 @@ from collections.abc import Callable, Mapping
 
 import numpy as np
 
+from .._fields import FINITE, Parameter, describe
+
 
 class PathError(KeyError):
     """A parameter path that names nothing in the model (the message lists what exists)."""
@@ -114,83 +116,49 @@ def resolve(model, path: str) -> Callable:
     return where
 
 
-# The unit and allowed range of each numeric field a path can end on, by the field's name (or,
-# for dict entries, the dict's name): (unit, low, low included, high, high included).
-_INF = float("inf")
-FIELDS = {
-    "temperature": ("K", 0.0, False, _INF, False),
-    "origin": ("m", 0.0, True, _INF, False),
-    "eps_r": ("1", 0.0, False, _INF, False),
-    "thickness": ("m", 0.0, False, _INF, False),
-    "background_charge": ("e m^-3", -_INF, False, _INF, False),
-    "mu0": ("eV", -_INF, False, _INF, False),
-    "density": ("m^-3", 0.0, False, _INF, False),
-    "diffusivity": ("m^2/s", 0.0, True, _INF, False),
-    "sigma": ("C/m^2", -_INF, False, _INF, False),
-    "potential": ("V", -_INF, False, _INF, False),
-    "potentials": ("eV", -_INF, False, _INF, False),
-    "concentrations": ("m^-3", 0.0, False, _INF, False),
-    "amounts": ("m^-2", 0.0, False, _INF, False),
-    "exchange_current": ("A/m^2", 0.0, False, _INF, False),
-    "symmetry": ("1", 0.0, False, 1.0, False),
-    "reservoir": ("eV", -_INF, False, _INF, False),
-    "rate_constant": ("SI", 0.0, True, _INF, False),
-    "tau_n": ("s", 0.0, False, _INF, False),
-    "tau_p": ("s", 0.0, False, _INF, False),
-    "trap_level": ("eV", -_INF, False, _INF, False),
-    "coefficient": ("m^3/s", 0.0, True, _INF, False),
-    "sites": ("m^-3", 0.0, False, _INF, False),
-    "occupied": ("1", 0.0, True, 1.0, False),
-    "ion_size": ("m", 0.0, False, _INF, False),
-    "interaction": ("eV", -_INF, False, _INF, False),
-    "entropy": ("eV/K", -_INF, False, _INF, False),
-    "activation_energy": ("eV", 0.0, True, _INF, False),
-    "conductivity": ("W m^-1 K^-1", 0.0, True, _INF, False),
-    "heat_capacity": ("J m^-3 K^-1", 0.0, False, _INF, False),
-    "heat_of_transport": ("eV", -_INF, False, _INF, False),
-    "soret": ("1/K", -_INF, False, _INF, False),
-    "flux": ("W/m^2", -_INF, False, _INF, False),
-    "transfer_coefficient": ("W m^-2 K^-1", 0.0, False, _INF, False),
-    "ambient": ("K", 0.0, False, _INF, False),
-}
 # names a sweep passes to the solver instead of the model
 DRIVES = {
-    "voltage": ("V", -_INF, False, _INF, False),
-    "current": ("A/m^2", -_INF, False, _INF, False),
+    "voltage": Parameter("V", FINITE, "voltage applied to the right contact"),
+    "current": Parameter("A/m^2", FINITE, "current density through the device"),
 }
 
 
-def field_rule(path: str):
-    """(unit, low, low included, high, high included) of the field `path` ends on, or None."""
+def describe_path(model, path: str) -> Parameter | None:
+    """The `Parameter` (unit, range, meaning) of the number `path` names in `model`, read from
+    the metadata of the field the path ends on (a dict entry, e.g. `carriers[X]` or
+    `concentrations[X]`, takes its dict field's); a drive name (`voltage`, `current`) its own.
+    `None` for a field without metadata."""
     segments = split_path(path)
     if len(segments) == 1 and segments[0] in DRIVES:
         return DRIVES[segments[0]]
-    for segment in reversed(segments):
-        if segment in FIELDS:
-            return FIELDS[segment]
-    return None
+    node, field, walked = model, None, ""
+    for segment in segments:
+        kind, key, child = _step(node, segment, path, walked)
+        if kind == "attr":
+            field = (node, key)
+        walked = f"{walked}.{segment}" if walked else segment
+        node = child
+    return None if field is None else describe(*field)
 
 
-def unit_of(path: str) -> str:
-    """The SI unit of the field `path` ends on ("" when unknown)."""
-    rule = field_rule(path)
-    return rule[0] if rule else ""
+def unit_of(model, path: str) -> str:
+    """The SI unit of the number `path` names in `model` ("" when undeclared)."""
+    info = describe_path(model, path)
+    return info.unit if info else ""
 
 
-def check_value(path: str, value: float, context: str) -> None:
+def check_value(model, path: str, value: float, context: str) -> None:
     """Raise a ValueError naming the path, the value and the allowed range when `value` lies
-    outside the range of its field."""
-    rule = field_rule(path)
+    outside the range its field declares."""
+    info = describe_path(model, path)
     value = float(value)
     if not np.isfinite(value):
         raise ValueError(f"{context}: {path} = {value} must be finite")
-    if rule is None:
+    if info is None or bool(info.range.contains(value)):
         return
-    unit, low, low_in, high, high_in = rule
-    ok = (value >= low if low_in else value > low) and (value <= high if high_in else value < high)
-    if not ok:
-        lo = f"{'[' if low_in else '('}{low:g}"
-        hi = f"{high:g}{']' if high_in else ')'}"
-        raise ValueError(
-            f"{context}: {path} = {value:g} is outside its allowed range {lo}, {hi} ({unit})"
-        )
+    r = info.range
+    lo = f"{'[' if r.low_closed else '('}{r.low:g}"
+    hi = f"{r.high:g}{']' if r.high_closed else ')'}"
+    raise ValueError(
+        f"{context}: {path} = {value:g} is outside its allowed range {lo}, {hi} ({info.unit})"
+    )

@@ -71,12 +71,13 @@ def _where_functions(model: Junction, names, where) -> dict[str, tuple[Callable,
 
 
 def _builder(model, names, where):
-    """`build(values: dict) -> Junction` (traceable) and the paths used to check values."""
+    """`build(values: dict, base) -> Junction` (traceable; `base` is the junction whose
+    leaves the values replace, default `model`) and the paths used to check values."""
     if isinstance(model, Junction):
         functions = _where_functions(model, names, where)
 
-        def build(values):
-            junction = model
+        def build(values, base=model):
+            junction = base
             for name, fns in functions.items():
                 value = jnp.asarray(values[name], dtype=jnp.float64)
                 for fn in fns:
@@ -90,7 +91,7 @@ def _builder(model, names, where):
         if where is not None:
             raise ValueError("sweep: where= applies to a Junction model, not to a builder function")
 
-        def build(values):
+        def build(values, base=None):
             junction = model(dict(values))
             if not isinstance(junction, Junction):
                 raise TypeError(
@@ -140,7 +141,7 @@ def _sample(space: AbstractSpace) -> dict[str, np.ndarray]:
     return {name: np.concatenate([r[name] for r in rows]) for name in space.names}
 
 
-def _check_bounds(space, checked, build, model_names, task_names):
+def _check_bounds(space, model, checked, build, model_names, task_names):
     """Each parameter at its lowest and highest value must give a valid model; raises naming
     the parameter, the value and the allowed range."""
     base = {n: float(v[0]) for n, v in space.values(0, 1).items()}
@@ -149,7 +150,7 @@ def _check_bounds(space, checked, build, model_names, task_names):
         path = checked.get(name, name if name in task_names else None)
         for value in (low, high):
             if path is not None:
-                check_value(path, value, f"sweep parameter {name!r}")
+                check_value(model, path, value, f"sweep parameter {name!r}")
             if name in model_names:
                 try:
                     build({n: (value if n == name else base[n]) for n in model_names})
@@ -162,26 +163,38 @@ def _check_bounds(space, checked, build, model_names, task_names):
 class _Program:
     """The compiled chunk program and how inputs reach the devices."""
 
-    def __init__(self, point_fn, chunk: int, n_names: int, devices):
+    def __init__(self, point_fn, chunk: int, n_names: int, devices, constants):
         self.devices = list(devices)
         self.chunk = chunk
         device_mesh = jax.sharding.Mesh(np.array(self.devices), ("points",))
         points = jax.sharding.PartitionSpec("points")
+        everywhere = jax.sharding.PartitionSpec()
         self.sharding = jax.sharding.NamedSharding(device_mesh, points)
+        replicated = jax.sharding.NamedSharding(device_mesh, everywhere)
+        # the model's and mesh's arrays are arguments, not constants folded into the program
+        self.constants = jax.tree_util.tree_map(
+            lambda a: jax.make_array_from_callback(
+                np.shape(a), replicated, lambda index: np.asarray(a)[index]
+            ),
+            constants,
+        )
         # shard_map, not a sharded jit: every device runs its own vmapped solve on its own
         # points, with no communication. Under a sharded jit XLA turns the batched Newton
         # loop's "is any point still iterating?" into a cross-device all-reduce at every
         # iteration: a rendezvous per step, which deadlocked forced host devices sharing two
         # cores (chunks of 512 points).
         local = jax.shard_map(
-            jax.vmap(point_fn),
+            jax.vmap(point_fn, in_axes=(0, None)),
             mesh=device_mesh,
-            in_specs=points,
+            in_specs=(points, everywhere),
             out_specs=points,
             check_vma=False,
         )
-        self.batched = jax.jit(local, in_shardings=self.sharding, out_shardings=self.sharding)
-        self.single = jax.jit(jax.vmap(point_fn))  # a failing chunk is re-run point by point
+        self.batched = jax.jit(
+            local, in_shardings=(self.sharding, replicated), out_shardings=self.sharding
+        )
+        # a failing chunk is re-run point by point
+        self.single = jax.jit(jax.vmap(point_fn, in_axes=(0, None)))
         self.n_names = n_names
         # several CPU devices in this process run their shards concurrently on one thread
         # pool: trace without LAPACK's blocking batch split (see _linalg.tridiagonal)
@@ -205,12 +218,12 @@ class _Program:
             (self.chunk, self.n_names), jnp.float64, sharding=self.sharding
         )
         with cyclic_reduction_on_cpu(self.concurrent_cpu):
-            self.batched = self.batched.lower(example).compile()
+            self.batched = self.batched.lower(example, self.constants).compile()
         outputs, _ = self.batched.out_info
         self.point_shapes = {k: v.shape[1:] for k, v in outputs.items()}
 
     def run(self, values: np.ndarray):
-        return self.gather(self.batched(self.place(values)))
+        return self.gather(self.batched(self.place(values), self.constants))
 
 
 def _chunk_values(space, names, start, stop, chunk):
@@ -341,7 +354,7 @@ def sweep(
     model_names = tuple(n for n in names if n not in task_names)
     build, checked = _builder(model, model_names, where)
     reference = build({n: float(space.values(0, 1)[n][0]) for n in model_names})
-    _check_bounds(space, checked, build, model_names, task_names)
+    _check_bounds(space, reference, checked, build, model_names, task_names)
     solver.prepare(reference, {n: space.bounds(n) for n in names})
 
     if mesh is None:
@@ -356,7 +369,8 @@ def sweep(
     coordinates = solver.coordinates(reference, mesh)
     output_names = {o.name for o in outputs} | set(coordinates)
     input_units = [
-        unit_of(checked.get(n, n)) if (n in checked or n in task_names) else "" for n in names
+        unit_of(reference, checked.get(n, n)) if (n in checked or n in task_names) else ""
+        for n in names
     ]
     labels = [f"input_{n}" if n in output_names else n for n in names]
 
@@ -400,13 +414,17 @@ def sweep(
 
         done = list(multihost_utils.broadcast_one_to_all(np.array(done, dtype=bool)))
 
-    def point(row):
+    base = model if isinstance(model, Junction) else None
+    constants, structure = eqx.partition((base, mesh), eqx.is_array)
+
+    def point(row, constants):
+        base, mesh = eqx.combine(constants, structure)
         values = {n: row[k] for k, n in enumerate(names)}
-        junction = build({n: values[n] for n in model_names})
+        junction = build({n: values[n] for n in model_names}, base)
         out, status = solver.evaluate(junction, mesh, {n: values[n] for n in task_names})
         return {o.name: out[o.name] for o in outputs}, status
 
-    program = _Program(point, chunk, len(names), devices)
+    program = _Program(point, chunk, len(names), devices, constants)
     start_time = time.perf_counter()
     computed, failed_points = 0, 0
     pending = [c for c in range(n_chunks) if not done[c]]
@@ -501,7 +519,7 @@ def _point_by_point(program: _Program, task, outputs, shapes, values, n):
     codes, reasons = np.zeros(n, dtype=np.int64), []
     for i in range(n):
         try:
-            out, status = jax.device_get(program.single(values[i : i + 1]))
+            out, status = jax.device_get(program.single(values[i : i + 1], program.constants))
         except Exception as error:  # noqa: BLE001 (whatever one point raised is its reason)
             codes[i] = -2
             reasons.append(f"error: {_error_text(error)}")

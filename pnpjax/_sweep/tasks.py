@@ -20,6 +20,8 @@ from .._model.junction import Junction
 from .._solution import code, result_message
 from .._solvers.equilibrium import solve_equilibrium
 from .._solvers.newton import Newton
+from .._solvers.stepping import TimeStepping
+from .._solvers.transport_start import transport_solver
 
 
 @dataclasses.dataclass(frozen=True)
@@ -224,18 +226,13 @@ class _Biased(AbstractTask):
 
     inputs = ("voltage", "current")
 
-    def __init__(self, voltage, current, continuation_steps, max_steps):
+    def __init__(self, voltage, current, solver: Newton | None):
         _check_drive_values(type(self).__name__, voltage, current)
-        if continuation_steps is not None and int(continuation_steps) < 1:
-            raise ValueError(
-                f"{type(self).__name__}: continuation_steps must be ≥ 1, got {continuation_steps}"
-            )
-        if int(max_steps) < 1:
-            raise ValueError(f"{type(self).__name__}: max_steps must be ≥ 1, got {max_steps}")
         self.voltage, self.current = _float_or_none(voltage), _float_or_none(current)
-        self.continuation_steps = None if continuation_steps is None else int(continuation_steps)
-        self.max_steps = int(max_steps)
-        self._stages = self.continuation_steps
+        # the settings the solver uses (its default for None), with the stages fixed for the
+        # whole sweep by `prepare`
+        self.solver = transport_solver(solver, type(self).__name__)
+        self._solver = self.solver
 
     def prepare(self, junction, bounds):
         if "voltage" in bounds and "current" in bounds:
@@ -247,8 +244,8 @@ class _Biased(AbstractTask):
                 f"{type(self).__name__}: a swept voltage/current needs the task without the "
                 "other drive"
             )
-        if self.continuation_steps is not None:
-            self._stages = self.continuation_steps
+        if self.solver.continuation_steps is not None:
+            self._solver = self.solver
             return
         largest = abs(self.voltage or 0.0)
         if "voltage" in bounds:
@@ -256,7 +253,8 @@ class _Biased(AbstractTask):
         kT = BOLTZMANN_EV * float(np.asarray(junction.temperature))
         if "temperature" in bounds:
             kT = BOLTZMANN_EV * min(bounds["temperature"])
-        self._stages = max(1, int(np.ceil(largest / (2 * kT))))
+        stages = max(1, int(np.ceil(largest / (2 * kT))))
+        self._solver = dataclasses.replace(self.solver, continuation_steps=stages)
 
     def _drive(self, inputs):
         voltage = inputs.get("voltage", self.voltage)
@@ -269,8 +267,7 @@ class _Biased(AbstractTask):
         return {
             "voltage": self.voltage,
             "current": self.current,
-            "continuation_steps": self.continuation_steps,
-            "max_steps": self.max_steps,
+            "solver": settings_dict(self.solver),
         }
 
 
@@ -285,9 +282,10 @@ class SteadyState(_Biased):
 
     - `voltage` (V) or `current` (A/m² planar): the constant drive (default 0 V); sweep
       either by naming `"voltage"` or `"current"` in the space instead.
-    - `continuation_steps`: bias stages (default: one per 2 k_BT/e of the largest |voltage|
-      of the sweep).
-    - `max_steps`: Newton iterations per stage.
+    - `solver`: the `Newton` settings, as in `solve_steady_state` (default `None`:
+      `Newton(max_steps=100, atol=1e-9, rtol=0.0, residual_tol=None)`); its
+      `continuation_steps` `None` gives every point the same number of bias stages, one per
+      2 k_BT/e of the largest |voltage| of the sweep.
     - `profiles`: also store x, φ and every concentration.
 
     **Outputs:** `current` (A/m²), `voltage` (V), `ionic_current`, `electronic_current` (A/m²
@@ -301,11 +299,10 @@ class SteadyState(_Biased):
         *,
         voltage=None,
         current=None,
-        continuation_steps=None,
-        max_steps=100,
+        solver: Newton | None = None,
         profiles: bool = False,
     ):
-        super().__init__(voltage, current, continuation_steps, max_steps)
+        super().__init__(voltage, current, solver)
         self.profiles = bool(profiles)
 
     def outputs(self, junction):
@@ -341,8 +338,7 @@ class SteadyState(_Biased):
             voltage=voltage,
             current=current,
             mesh=mesh,
-            continuation_steps=self._stages,
-            max_steps=self.max_steps,
+            solver=self._solver,
             throw=False,
         )
         values = {
@@ -368,30 +364,31 @@ class SteadyState(_Biased):
 class IVCurve(AbstractTask):
     """`iv_curve` at every point: the steady current at each of `voltages`.
 
-    **Arguments:** `voltages` (V, 1D), `substeps`, `max_steps` as in `iv_curve`.
+    **Arguments:** `voltages` (V, 1D) and `solver` (`Newton` settings, default `None`) as in
+    `iv_curve`; its `continuation_steps` `None` gives every point the same number of stages per
+    voltage interval, from the lowest temperature of the sweep.
 
     **Outputs:** `current` (A/m², per voltage; a profile), `iterations`.
     """
 
     kind = "iv_curve"
 
-    def __init__(self, voltages, *, substeps=None, max_steps=100):
+    def __init__(self, voltages, *, solver: Newton | None = None):
         v = np.asarray(voltages, dtype=np.float64)
         if v.ndim != 1 or v.size == 0 or not np.all(np.isfinite(v)):
             raise ValueError("IVCurve: voltages must be a non-empty 1D array of finite values (V)")
-        if substeps is not None and int(substeps) < 1:
-            raise ValueError(f"IVCurve: substeps must be ≥ 1, got {substeps}")
-        self.voltages, self.max_steps = v, int(max_steps)
-        self.substeps = None if substeps is None else int(substeps)
-        self._substeps = self.substeps
+        self.voltages = v
+        self.solver = transport_solver(solver, "IVCurve")
+        self._solver = self.solver
 
     def prepare(self, junction, bounds):
-        if self.substeps is None:
+        if self.solver.continuation_steps is None:
             kT = BOLTZMANN_EV * float(np.asarray(junction.temperature))
             if "temperature" in bounds:
                 kT = BOLTZMANN_EV * min(bounds["temperature"])
             jumps = np.abs(np.diff(np.concatenate([[0.0], self.voltages])))
-            self._substeps = max(1, int(np.ceil(jumps.max() / (2 * kT))))
+            stages = max(1, int(np.ceil(jumps.max() / (2 * kT))))
+            self._solver = dataclasses.replace(self.solver, continuation_steps=stages)
 
     def outputs(self, junction):
         return [
@@ -409,8 +406,7 @@ class IVCurve(AbstractTask):
             junction,
             jnp.asarray(self.voltages),
             mesh=mesh,
-            substeps=self._substeps,
-            max_steps=self.max_steps,
+            solver=self._solver,
             throw=False,
         )
         values = {"current": sol.current, "iterations": sol.steps.astype(jnp.float64)}
@@ -426,8 +422,7 @@ class IVCurve(AbstractTask):
         return {
             "kind": self.kind,
             "voltages": self.voltages.tolist(),
-            "substeps": self.substeps,
-            "max_steps": self.max_steps,
+            "solver": settings_dict(self.solver),
         }
 
 
@@ -439,7 +434,7 @@ class Transient(AbstractTask):
     - `times`: save times (s), increasing, > 0.
     - `voltage` (V) or `current` (A/m²): a constant drive switched on at t = 0 (sweep it as
       `"voltage"`/`"current"`), or any waveform `solve_transient` accepts (Python only).
-    - `initial`, `rtol`, `atol`, `max_steps`, `steady_tolerance`: as in `solve_transient`.
+    - `initial`, `stepping` (`TimeStepping` settings): as in `solve_transient`.
     - `profiles`: also store φ and every concentration at every save time.
 
     **Outputs:** `current` (A/m²), `voltage` (V) and `electrode_charge` (C/m² per end) at each
@@ -456,10 +451,7 @@ class Transient(AbstractTask):
         voltage=None,
         current=None,
         initial="equilibrium",
-        rtol=1e-6,
-        atol=1e-10,
-        max_steps=20000,
-        steady_tolerance=None,
+        stepping: TimeStepping = TimeStepping(),
         profiles: bool = False,
     ):
         t = np.asarray(times, dtype=np.float64)
@@ -471,11 +463,12 @@ class Transient(AbstractTask):
             raise ValueError(
                 f"Transient: initial must be 'equilibrium' or 'uniform', got {initial!r}"
             )
-        if not (0 < rtol < 1 and atol > 0):
-            raise ValueError(f"Transient: need 0 < rtol < 1 and atol > 0, got {rtol}, {atol}")
+        if not isinstance(stepping, TimeStepping):
+            raise TypeError(
+                f"Transient: stepping must be a pnpjax.TimeStepping, got {type(stepping)}"
+            )
         self.times, self.voltage, self.current, self.initial = t, voltage, current, initial
-        self.rtol, self.atol, self.max_steps = float(rtol), float(atol), int(max_steps)
-        self.steady_tolerance = steady_tolerance
+        self.stepping = stepping
         self.profiles = bool(profiles)
 
     def outputs(self, junction):
@@ -513,10 +506,7 @@ class Transient(AbstractTask):
             current=current,
             initial=self.initial,
             mesh=mesh,
-            rtol=self.rtol,
-            atol=self.atol,
-            max_steps=self.max_steps,
-            steady_tolerance=self.steady_tolerance,
+            stepping=self.stepping,
             throw=False,
         )
         values = {
@@ -546,10 +536,7 @@ class Transient(AbstractTask):
             "voltage": drive(self.voltage),
             "current": drive(self.current),
             "initial": self.initial,
-            "rtol": self.rtol,
-            "atol": self.atol,
-            "max_steps": self.max_steps,
-            "steady_tolerance": self.steady_tolerance,
+            "stepping": settings_dict(self.stepping),
             "profiles": self.profiles,
         }
 
@@ -561,7 +548,9 @@ class Impedance(_Biased):
 
     - `frequencies`: 1D array (Hz), > 0.
     - `voltage` (V) / `current` (A/m²): the DC operating point (default 0 V); sweepable.
-    - `continuation_steps`, `max_steps`: as in `impedance`.
+    - `solver`: the `Newton` settings of the operating point, as in `impedance` (default
+      `None`); its `continuation_steps` `None` is chosen for the whole sweep as in
+      `SteadyState`.
 
     **Outputs:** `impedance_real`, `impedance_imag` (Ω·m² planar, per frequency; profiles),
     `low_frequency_resistance` (Re Z at the lowest frequency), `high_frequency_resistance`
@@ -570,15 +559,13 @@ class Impedance(_Biased):
 
     kind = "impedance"
 
-    def __init__(
-        self, frequencies, *, voltage=None, current=None, continuation_steps=None, max_steps=100
-    ):
+    def __init__(self, frequencies, *, voltage=None, current=None, solver: Newton | None = None):
         f = np.asarray(frequencies, dtype=np.float64)
         if f.ndim != 1 or f.size == 0 or np.any(~np.isfinite(f)) or np.any(f <= 0):
             raise ValueError(
                 "Impedance: frequencies must be a non-empty 1D array of values > 0 (Hz)"
             )
-        super().__init__(voltage, current, continuation_steps, max_steps)
+        super().__init__(voltage, current, solver)
         self.frequencies = f
 
     def outputs(self, junction):
@@ -604,8 +591,7 @@ class Impedance(_Biased):
             voltage=voltage,
             current=current,
             mesh=mesh,
-            continuation_steps=self._stages,
-            max_steps=self.max_steps,
+            solver=self._solver,
             throw=False,
         )
         z = spectrum.impedance

@@ -32,7 +32,8 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Float
 
-from .._custom_types import ScalarLike, as_float, check, concrete
+from .._custom_types import ScalarLike, as_float, concrete
+from .._fields import FINITE, NON_NEGATIVE, POSITIVE, check_parameters, parameter
 from .fermi_dirac import inverse_log_fermi_dirac_half, log_fermi_dirac_half
 from .local_solve import solve_local
 
@@ -168,8 +169,10 @@ class LatticeSaturation(AbstractActivity):
     """
 
     species: tuple[str, ...] = eqx.field(static=True)
-    sites: Array | None
-    occupied: Array
+    sites: Array | None = parameter(unit="m^-3", range=POSITIVE, doc="sublattice site density")
+    occupied: Array = parameter(
+        unit="m^-3", range=NON_NEGATIVE, doc="sites held by immobile species"
+    )
 
     def __init__(self, species, sites: ScalarLike | None = None, occupied: ScalarLike = 0.0):
         self.species = _species_tuple(species, "LatticeSaturation")
@@ -182,17 +185,7 @@ class LatticeSaturation(AbstractActivity):
         self.occupied = as_float(occupied)
 
     def __check_init__(self):
-        if self.sites is not None:
-            check(
-                lambda n: np.isfinite(n) & (n > 0),
-                self.sites,
-                f"LatticeSaturation: sites (m^-3) must be > 0 and finite, got {self.sites}",
-            )
-        check(
-            lambda n: np.isfinite(n) & (n >= 0),
-            self.occupied,
-            f"LatticeSaturation: occupied (m^-3) must be >= 0, got {self.occupied}",
-        )
+        check_parameters(self, "LatticeSaturation")
         sites, occupied = concrete(self.sites), concrete(self.occupied)
         if sites is not None and occupied is not None and np.any(occupied >= sites):
             raise ValueError(
@@ -239,18 +232,14 @@ class Bikerman(AbstractActivity):
     """
 
     species: tuple[str, ...] = eqx.field(static=True)
-    ion_size: Array
+    ion_size: Array = parameter(unit="m", range=POSITIVE, doc="ion size (lattice spacing) a")
 
     def __init__(self, species, ion_size: ScalarLike):
         self.species = _species_tuple(species, "Bikerman")
         self.ion_size = as_float(ion_size)
 
     def __check_init__(self):
-        check(
-            lambda a: np.isfinite(a) & (a > 0),
-            self.ion_size,
-            f"Bikerman: ion_size (m) must be > 0 and finite, got {self.ion_size}",
-        )
+        check_parameters(self, "Bikerman")
 
     def capacity(self, log_density):
         return np.ones(len(self.species)), float(np.asarray(self.ion_size)) ** -3
@@ -286,7 +275,7 @@ class RegularSolution(AbstractActivity):
     """
 
     species: tuple[str, ...] = eqx.field(static=True)
-    interaction: Array
+    interaction: Array = parameter(unit="eV", range=FINITE, doc="interaction energy Ω")
 
     def __init__(self, species, interaction: ScalarLike):
         self.species = _species_tuple(species, "RegularSolution")
@@ -298,11 +287,7 @@ class RegularSolution(AbstractActivity):
         self.interaction = as_float(interaction)
 
     def __check_init__(self):
-        check(
-            np.isfinite,
-            self.interaction,
-            f"RegularSolution: interaction (eV) must be finite, got {self.interaction}",
-        )
+        check_parameters(self, "RegularSolution")
 
     def validate(self, kT: float) -> None:
         omega = concrete(self.interaction)

@@ -33,18 +33,14 @@ from jaxtyping import Array, Float, Int
 from .._constants import BOLTZMANN_EV
 from .._custom_types import as_float, check
 from .._model.state import ReferenceBulk, Reservoir
+from .._solution import RESULTS, message, succeeded
 from .defect_labels import ELECTRON, HOLE, parse_label
-from .defect_network import CHARGE, SITE, TOTAL, host_of
-from .defects import DefectChemistry, check_room
+from .defect_network import CHARGE, SITE, TOTAL, AbstractDefectChemistry, check_room, host_of
 
+# the multiplier iteration's own codes (floats through `custom_root`), reported as RESULTS
 SUCCESS = 0
-MAX_STEPS_REACHED = 1
-NONFINITE = 2
-RESULT_MESSAGES = {
-    SUCCESS: "success",
-    MAX_STEPS_REACHED: "defect equilibrium did not converge within max_steps",
-    NONFINITE: "defect equilibrium produced non-finite values",
-}
+_MAX_STEPS = 1
+_NONFINITE = 2
 MAX_STEP = 50.0
 """Largest Newton step of a multiplier (a factor e^50 in a concentration)."""
 _MAX_SCALAR_STEPS = 100
@@ -71,8 +67,9 @@ class DefectEquilibrium(eqx.Module):
     - `electrochemical_potentials`: `{defect: μ̃ (eV)}`, $\\tilde\\mu = E_f^0 - TS_f +
       k_BT\\ln a$ with $a = c/N$, divided by the host's site fraction under `site_saturation`,
       for formation-energy defects (empty otherwise).
-    - `temperature` (K); `result` (0 = success), `residual` (largest relative imbalance of a
-      constraint), `iterations`; `electronic` (static): whether a band gap was given.
+    - `temperature` (K); `result` (a `pnpjax.RESULTS` member), `residual` (largest relative
+      imbalance of a constraint), `iterations`; `electronic` (static): whether a band gap was
+      given.
     """
 
     species: tuple[str, ...] = eqx.field(static=True)
@@ -85,19 +82,19 @@ class DefectEquilibrium(eqx.Module):
     fermi_level: Array
     electrochemical_potentials: dict[str, Array]
     temperature: Array
-    result: Int[Array, ""]
+    result: RESULTS
     residual: Float[Array, ""]
     iterations: Int[Array, ""]
 
     @property
     def converged(self):
         """True where the solve succeeded."""
-        return self.result == SUCCESS
+        return succeeded(self.result)
 
     @property
     def message(self) -> str:
-        """Human-readable result code (unbatched results)."""
-        return RESULT_MESSAGES[int(self.result)]
+        """What happened, in words (unbatched results)."""
+        return message(self.result)
 
     def _name(self, species: str) -> str:
         key = parse_label(species).key
@@ -144,7 +141,7 @@ class DefectEquilibrium(eqx.Module):
         return Reservoir(potentials, fermi_level=self.fermi_level if self.electronic else None)
 
 
-def _component_inputs(chemistry: DefectChemistry, activities, chemical_potentials):
+def _component_inputs(chemistry: AbstractDefectChemistry, activities, chemical_potentials):
     """`(values, is_potential)` per component, in the chemistry's order."""
     activities = dict(activities or {})
     potentials = dict(chemical_potentials or {})
@@ -202,7 +199,7 @@ def _override(defaults: dict, given, what: str, normalise) -> dict:
     return values
 
 
-def _fixed_name(chemistry: DefectChemistry, key: str) -> str:
+def _fixed_name(chemistry: AbstractDefectChemistry, key: str) -> str:
     wanted = parse_label(key).key
     for label in chemistry.network.fixed:
         if label.key == wanted:
@@ -210,7 +207,7 @@ def _fixed_name(chemistry: DefectChemistry, key: str) -> str:
     return key
 
 
-def _total_name(chemistry: DefectChemistry, key) -> str:
+def _total_name(chemistry: AbstractDefectChemistry, key) -> str:
     """The declared total that `key` (its name, or a tuple of its species) refers to."""
     if not isinstance(key, tuple | list):
         return str(key)
@@ -235,7 +232,7 @@ class _Inputs(eqx.Module):
 
 
 def prepare(
-    chemistry: DefectChemistry,
+    chemistry: AbstractDefectChemistry,
     temperature,
     activities=None,
     chemical_potentials=None,
@@ -243,7 +240,7 @@ def prepare(
     totals=None,
 ):
     """Check the inputs of a solve and gather them as arrays. Returns `(inputs, is_potential)`."""
-    if not isinstance(chemistry, DefectChemistry):
+    if not isinstance(chemistry, AbstractDefectChemistry):
         raise TypeError(f"solve_defects: expected a DefectChemistry, got {type(chemistry)}")
     temperature = as_float(temperature)
     check(
@@ -263,7 +260,7 @@ def prepare(
 
 
 def solve_defects(
-    chemistry: DefectChemistry,
+    chemistry: AbstractDefectChemistry,
     temperature,
     *,
     activities: dict | None = None,
@@ -305,7 +302,7 @@ def solve_defects(
 
 
 def solve_prepared(
-    chemistry: DefectChemistry,
+    chemistry: AbstractDefectChemistry,
     inputs: _Inputs,
     is_potential: tuple[bool, ...],
     max_steps: int,
@@ -317,14 +314,14 @@ def solve_prepared(
     if throw:
         solution = eqx.error_if(
             solution,
-            solution.result == MAX_STEPS_REACHED,
+            solution.result == RESULTS.nonlinear_max_steps_reached,
             "solve_defects: no convergence within max_steps. Re-run with throw=False and inspect "
             ".residual; check that the constraints can be met (totals below the site densities, "
             "species of both signs) or raise max_steps.",
         )
         solution = eqx.error_if(
             solution,
-            solution.result == NONFINITE,
+            solution.result == RESULTS.nonfinite_output,
             "solve_defects: non-finite values. Re-run with throw=False to inspect; check for "
             "extreme inputs (energies of hundreds of k_BT, zero densities).",
         )
@@ -334,7 +331,7 @@ def solve_prepared(
 _solve_jit = eqx.filter_jit(solve_prepared)
 
 
-def _log_constants(chemistry: DefectChemistry, temperature) -> Array:
+def _log_constants(chemistry: AbstractDefectChemistry, temperature) -> Array:
     """ln K of every relation of the network (dimensionless)."""
     kT = BOLTZMANN_EV * temperature
     values = []
@@ -359,7 +356,7 @@ def _log_sum(log_c, index, log_weight, log_given=None):
     return logsumexp(jnp.concatenate(parts))
 
 
-def _constraint_function(chemistry: DefectChemistry, inputs: _Inputs, base):
+def _constraint_function(chemistry: AbstractDefectChemistry, inputs: _Inputs, base):
     """F(λ): the log-ratio residual of every constraint (see the module docstring)."""
     network = chemistry.network
     n = network.n_species
@@ -462,12 +459,12 @@ def _solve_multipliers(F, lam0, charge: bool, max_steps: int, tol: float):
         lam = jnp.where(better, lam + step, lam)
         f = jnp.where(better, f_newton, f)
         finite = jnp.all(jnp.isfinite(f)) & jnp.all(jnp.isfinite(lam))
-        return lam, f, it + 1, jnp.where(finite, SUCCESS, NONFINITE)
+        return lam, f, it + 1, jnp.where(finite, SUCCESS, _NONFINITE)
 
     f0 = F(lam0)
-    code0 = jnp.where(jnp.all(jnp.isfinite(f0)), SUCCESS, NONFINITE)
+    code0 = jnp.where(jnp.all(jnp.isfinite(f0)), SUCCESS, _NONFINITE)
     lam, f, it, code = jax.lax.while_loop(cond, body, (lam0, f0, jnp.array(0), code0))
-    code = jnp.where((code == SUCCESS) & (size(f) > tol), MAX_STEPS_REACHED, code)
+    code = jnp.where((code == SUCCESS) & (size(f) > tol), _MAX_STEPS, code)
     aux = (it.astype(jnp.float64), code.astype(jnp.float64), size(f))
     return lam, aux
 
@@ -476,7 +473,7 @@ def _tangent_solve(g, y):
     return jnp.linalg.solve(jax.jacfwd(g)(y), y)
 
 
-def _densities(chemistry: DefectChemistry) -> Array:
+def _densities(chemistry: AbstractDefectChemistry) -> Array:
     return jnp.stack([chemistry.density(lab) for lab in chemistry.network.unknowns])
 
 
@@ -497,7 +494,7 @@ def _multipliers(network, F, max_steps: int, tol: float):
     return lam, *(jax.lax.stop_gradient(value) for value in stats)
 
 
-def _solve(chemistry: DefectChemistry, inputs: _Inputs, is_potential, max_steps, tol):
+def _solve(chemistry: AbstractDefectChemistry, inputs: _Inputs, is_potential, max_steps, tol):
     network = chemistry.network
     n = network.n_species
     T = inputs.temperature
@@ -542,7 +539,13 @@ def _solve(chemistry: DefectChemistry, inputs: _Inputs, is_potential, max_steps,
         fermi_level=fermi_level,
         electrochemical_potentials=potentials,
         temperature=T,
-        result=code.astype(jnp.int32),
+        result=RESULTS.where(
+            code == _NONFINITE,
+            RESULTS.nonfinite_output,
+            RESULTS.where(
+                code == _MAX_STEPS, RESULTS.nonlinear_max_steps_reached, RESULTS.successful
+            ),
+        ),
         residual=residual,
         iterations=iterations.astype(jnp.int32),
     )
@@ -559,7 +562,7 @@ def _defect_log_activity(network, label, log_activities):
     return log_activities[label.name]
 
 
-def _fermi_level(chemistry: DefectChemistry, solution, log_activities, kT):
+def _fermi_level(chemistry: AbstractDefectChemistry, solution, log_activities, kT):
     network = chemistry.network
     if network.has_fermi:
         return -kT * solution[network.n_species], "E_V"

@@ -13,11 +13,15 @@ constraints become $m$ equations in $m$ unknowns, with $m$ usually one to three.
 (1982), ch. 2 and 6 (stoichiometric subspaces and element potentials).
 """
 
+import abc
 import dataclasses
 from fractions import Fraction
 
+import equinox as eqx
 import numpy as np
+from jaxtyping import Array
 
+from .._custom_types import check
 from .defect_labels import COMPONENT, DEFECT, ELECTRON, HOLE, Label, parse_label
 from .reaction import signed
 
@@ -458,3 +462,43 @@ def _check_counts(
             f"DefectChemistry: over-determined: {n_unknown} unknowns ({', '.join(names)}) but "
             f"{given}; remove {n_equations - n_unknown} reaction(s) or totals"
         )
+
+
+def check_room(network: Network, sites: dict, fixed: dict):
+    """Fixed dopants must leave room for the regular species of a balanced sublattice."""
+    for constraint in network.constraints:
+        if constraint.kind != SITE:
+            continue
+        occupied = [lab.name for lab in network.fixed if lab.site == constraint.name]
+        if occupied:
+            room = sites[constraint.name] - sum(fixed[name] for name in occupied)
+            check(
+                lambda r: np.all(r > 0),
+                room,
+                f"DefectChemistry: the fixed {occupied} fill the {constraint.name} sublattice "
+                f"(sites[{constraint.name!r}] = {sites[constraint.name]} m^-3); lower them",
+            )
+
+
+class AbstractDefectChemistry(eqx.Module):
+    """What the defect-equilibrium solver reads of a defect chemistry (`DefectChemistry`):
+    its reactions and defects, site densities (m^-3), band gap (eV), fixed dopants and totals
+    (m^-3), the `network` of relations and constraints, and the standard-state density of
+    each species."""
+
+    reactions: eqx.AbstractVar[tuple]
+    defects: eqx.AbstractVar[tuple]
+    sites: eqx.AbstractVar[dict]
+    band_gap: eqx.AbstractVar[Array | None]
+    fixed: eqx.AbstractVar[dict]
+    totals: eqx.AbstractVar[dict]
+    network: eqx.AbstractVar[Network]
+
+    @property
+    @abc.abstractmethod
+    def components(self) -> tuple[str, ...]:
+        """Names of the components whose activity or chemical potential a solve needs."""
+
+    @abc.abstractmethod
+    def density(self, label: Label) -> Array:
+        """Standard-state density (m^-3) of a species."""

@@ -4,10 +4,12 @@ import equinox as eqx
 import numpy as np
 from jaxtyping import Array
 
-from .._custom_types import ScalarLike, as_float, check
+from .._custom_types import ScalarLike, as_float
+from .._fields import FINITE, NON_NEGATIVE, POSITIVE, check_parameters, parameter
 from .._model.phase import Carrier
+from .defect_equilibrium import solve_defects
 from .defect_labels import COMPONENT, DEFECT, ELECTRON, HOLE, Label, parse_label
-from .defect_network import SITE, Network, build_network
+from .defect_network import AbstractDefectChemistry, Network, build_network, check_room
 from .reaction import Reaction
 
 
@@ -42,8 +44,8 @@ class Defect(eqx.Module):
     name: str = eqx.field(static=True)
     label: Label = eqx.field(static=True)
     atoms: tuple[tuple[str, float], ...] = eqx.field(static=True)
-    energy: Array
-    entropy: Array
+    energy: Array = parameter(unit="eV", range=FINITE, doc="formation energy E_f^0")
+    entropy: Array = parameter(unit="eV/K", range=FINITE, doc="formation entropy S_f")
 
     def __init__(
         self,
@@ -80,8 +82,7 @@ class Defect(eqx.Module):
         self.entropy = as_float(entropy)
 
     def __check_init__(self):
-        check(np.isfinite, self.energy, f"Defect {self.name!r}: energy (eV) must be finite")
-        check(np.isfinite, self.entropy, f"Defect {self.name!r}: entropy (eV/K) must be finite")
+        check_parameters(self, f"Defect {self.name!r}")
 
     def formation_energy(self, temperature) -> Array:
         """$E_f^0 - TS_f$ (eV), at $E_F = E_V$ and $\\mu_c = 0$."""
@@ -96,23 +97,7 @@ def _density_dict(values, what: str) -> dict[str, Array]:
     return {str(k): as_float(v) for k, v in values.items()}
 
 
-def check_room(network: Network, sites: dict, fixed: dict):
-    """Fixed dopants must leave room for the regular species of a balanced sublattice."""
-    for constraint in network.constraints:
-        if constraint.kind != SITE:
-            continue
-        occupied = [lab.name for lab in network.fixed if lab.site == constraint.name]
-        if occupied:
-            room = sites[constraint.name] - sum(fixed[name] for name in occupied)
-            check(
-                lambda r: np.all(r > 0),
-                room,
-                f"DefectChemistry: the fixed {occupied} fill the {constraint.name} sublattice "
-                f"(sites[{constraint.name!r}] = {sites[constraint.name]} m^-3); lower them",
-            )
-
-
-class DefectChemistry(eqx.Module):
+class DefectChemistry(AbstractDefectChemistry):
     """The point defects and electronic carriers of one bulk phase, and their equilibria.
 
     The unknown concentrations follow from three kinds of equations:
@@ -151,12 +136,16 @@ class DefectChemistry(eqx.Module):
 
     reactions: tuple[Reaction, ...]
     defects: tuple[Defect, ...]
-    sites: dict[str, Array]
-    N_C: Array | None
-    N_V: Array | None
-    band_gap: Array | None
-    fixed: dict[str, Array]
-    totals: dict[str, Array]
+    sites: dict[str, Array] = parameter(unit="m^-3", range=POSITIVE, doc="site densities")
+    N_C: Array | None = parameter(unit="m^-3", range=POSITIVE, doc="conduction-band DOS")
+    N_V: Array | None = parameter(unit="m^-3", range=POSITIVE, doc="valence-band DOS")
+    band_gap: Array | None = parameter(unit="eV", range=FINITE, doc="band gap E_g")
+    fixed: dict[str, Array] = parameter(
+        unit="m^-3", range=NON_NEGATIVE, doc="fixed dopant concentrations"
+    )
+    totals: dict[str, Array] = parameter(
+        unit="m^-3", range=NON_NEGATIVE, doc="total concentrations of components"
+    )
     site_saturation: bool = eqx.field(static=True)
     network: Network = eqx.field(static=True)
 
@@ -219,30 +208,8 @@ class DefectChemistry(eqx.Module):
         self.totals = {key: as_float(v) for key, v in zip(total_keys, totals.values())}
 
     def __check_init__(self):
-        for name, value in self.sites.items():
-            check(
-                lambda n: np.isfinite(n) & (n > 0),
-                value,
-                f"DefectChemistry: sites[{name!r}] (m^-3) must be > 0 and finite, got {value}",
-            )
-        for name in ("N_C", "N_V"):
-            value = getattr(self, name)
-            if value is not None:
-                check(
-                    lambda n: np.isfinite(n) & (n > 0),
-                    value,
-                    f"DefectChemistry: {name} (m^-3) must be > 0 and finite, got {value}",
-                )
-        if self.band_gap is not None:
-            check(np.isfinite, self.band_gap, "DefectChemistry: band_gap (eV) must be finite")
+        check_parameters(self, "DefectChemistry")
         check_room(self.network, self.sites, self.fixed)
-        for what, values in (("fixed", self.fixed), ("totals", self.totals)):
-            for name, value in values.items():
-                check(
-                    lambda c: np.isfinite(c) & (c >= 0),
-                    value,
-                    f"DefectChemistry: {what}[{name!r}] (m^-3) must be >= 0, got {value}",
-                )
 
     @property
     def species(self) -> tuple[str, ...]:
@@ -325,6 +292,4 @@ class DefectChemistry(eqx.Module):
 
     def solve(self, temperature, **kwargs):
         """Same as `solve_defects(self, temperature, **kwargs)`."""
-        from .defect_equilibrium import solve_defects
-
         return solve_defects(self, temperature, **kwargs)

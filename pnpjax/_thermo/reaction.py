@@ -5,11 +5,11 @@ from collections.abc import Callable
 from fractions import Fraction
 
 import equinox as eqx
-import numpy as np
 from jaxtyping import Array
 
 from .._constants import BOLTZMANN_EV
-from .._custom_types import ScalarLike, as_float, check
+from .._custom_types import ScalarLike, as_float
+from .._fields import FINITE, check_parameters, parameter
 from .defect_labels import COMPONENT, Label, parse_label
 
 _ARROW = re.compile(r"<=>|<->|⇌|⇄|↔|->|→|=")
@@ -115,8 +115,8 @@ class Reaction(eqx.Module):
 
     equation: str = eqx.field(static=True)
     terms: tuple[tuple[Label, float], ...] = eqx.field(static=True)
-    dH: Array
-    dS: Array
+    dH: Array = parameter(unit="eV", range=FINITE, doc="reaction enthalpy ΔH")
+    dS: Array = parameter(unit="eV/K", range=FINITE, doc="reaction entropy ΔS")
     dG: Callable | None
 
     def __init__(
@@ -144,8 +144,7 @@ class Reaction(eqx.Module):
         self.dG = dG
 
     def __check_init__(self):
-        check(np.isfinite, self.dH, f"Reaction {self.equation!r}: dH (eV) must be finite")
-        check(np.isfinite, self.dS, f"Reaction {self.equation!r}: dS (eV/K) must be finite")
+        check_parameters(self, f"Reaction {self.equation!r}")
 
     @property
     def components(self) -> tuple[str, ...]:
