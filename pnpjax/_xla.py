@@ -56,3 +56,10 @@ def tune_cpu_compilation() -> tuple[str, ...]:
     if added:
         os.environ["XLA_FLAGS"] = " ".join([existing, *added]).strip()
     return added
+
+
+SETUP_OPTIONS = {"xla_backend_optimization_level": 0, "xla_llvm_disable_expensive_passes": True}
+"""Compiler options of programs that run once per call and cost microseconds (the scales an
+automatic mesh is built from): the least compile time, at a run time that does not matter.
+Passed per program (`eqx.filter_jit(compiler_options=SETUP_OPTIONS)`); the solvers' own
+programs keep the process-wide settings."""
