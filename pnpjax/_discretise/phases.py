@@ -101,11 +101,17 @@ def charge_density(table: PhaseTable, phases: np.ndarray, c):
 def neutrality_log_balance(table: PhaseTable, phases: np.ndarray, u, g, shift=None):
     """log(positive charge) − log(negative charge) of the bulk of each phase at potential u:
     finite, smooth and strictly decreasing in u wherever both signs are present."""
+    log_c = log_concentrations(table, phases, u, g, shift, clip=False)
+    return _log_charges(table, phases, log_c)
+
+
+def _log_charges(table: PhaseTable, phases: np.ndarray, log_c):
+    """log(positive charge), log(negative charge) `[m]` of rows `phases` with mobile log
+    concentrations `log_c` `[m, S]` (unclipped), frozen carriers and background included."""
     layout = table.layout
     rows = np.maximum(phases, 0)
     mobile = layout.mobile[rows]
     z = layout.z
-    log_c = log_concentrations(table, phases, u, g, shift, clip=False)
     fixed = table.frozen[rows] @ z + table.background[rows]
     log_abs_z = jnp.log(jnp.maximum(jnp.abs(z), 1.0))
     positive = jnp.where(mobile & (z > 0), log_c + log_abs_z, -jnp.inf)
@@ -117,35 +123,32 @@ def neutrality_log_balance(table: PhaseTable, phases: np.ndarray, u, g, shift=No
     return log_pos, log_neg
 
 
-def neutral_potentials(table: PhaseTable, g, bracket: float = 2000.0, iterations: int = 120):
-    """Potential u_b (k_BT/e) at which each phase's bulk is neutral, and whether one exists.
+def bisect_neutral(table: PhaseTable, g, bracket: float = 2000.0, iterations: int = 120):
+    """Potential u (k_BT/e) at which each phase's bulk is neutral, to the last bit, and
+    whether one exists: bisection on the log charge balance in `[-bracket, bracket]`, robust
+    over any number of decades. Not differentiable (`bulk_state` adds the implicit step).
 
-    Bisection on the log charge balance (robust over any number of decades), then one Newton
-    step so that derivatives follow the implicit function theorem exactly.
+    A neutral point exists where the balance is finite there and it lies inside the bracket
+    (less 1 k_BT/e); without one the bisection runs into an end. The statistics appear once in
+    the program (the loop body): each appearance of the activity models compiles anew.
     """
     phases = np.arange(table.n_phases)
 
-    def balance(u):
-        log_pos, log_neg = neutrality_log_balance(table, phases, u, g)
-        return log_pos - log_neg
-
-    lo = jnp.full(phases.shape, -bracket)
-    hi = jnp.full(phases.shape, bracket)
-    f_lo, f_hi = balance(lo), balance(hi)
-    exists = jnp.isfinite(f_lo) & jnp.isfinite(f_hi) & (f_lo > 0) & (f_hi < 0)
-
-    def bisect(_, bounds):
-        lo, hi = bounds
+    def step(_, carry):
+        lo, hi, _, _ = carry
         mid = 0.5 * (lo + hi)
-        positive = balance(mid) > 0
-        return jnp.where(positive, mid, lo), jnp.where(positive, hi, mid)
+        log_pos, log_neg = neutrality_log_balance(table, phases, mid, g)
+        balance = log_pos - log_neg
+        positive = balance > 0
+        return jnp.where(positive, mid, lo), jnp.where(positive, hi, mid), mid, balance
 
-    lo, hi = jax.lax.fori_loop(0, iterations, bisect, (lo, hi))
-    u0 = jax.lax.stop_gradient(jnp.where(exists, 0.5 * (lo + hi), 0.0))
-    f, df = jax.jvp(balance, (u0,), (jnp.ones_like(u0),))
-    safe_df = jnp.where(exists & (df != 0), df, -1.0)
-    u_b = jnp.where(exists, u0 - jnp.where(exists, f, 0.0) / safe_df, 0.0)
-    return u_b, exists
+    start = jnp.full(phases.shape, float(bracket))
+    _, _, mid, balance = jax.lax.fori_loop(
+        0, iterations, step, (-start, start, jnp.zeros_like(start), jnp.zeros_like(start))
+    )
+    exists = jnp.isfinite(balance) & (jnp.abs(mid) < bracket - 1.0)
+    u = jax.lax.stop_gradient(jnp.where(exists, mid, 0.0))
+    return u, jax.lax.stop_gradient(exists)
 
 
 class Bulk(eqx.Module):
@@ -171,16 +174,30 @@ class Bulk(eqx.Module):
 
 
 def bulk_state(table: PhaseTable, g) -> Bulk:
-    """The neutral bulk of every phase at the electrochemical potentials `g` (k_BT): one
-    bisection, and concentrations with their linear response from one forward pass."""
-    u_b, exists = neutral_potentials(table, g)
+    """The neutral bulk of every phase at the electrochemical potentials `g` (k_BT).
+
+    The bisected potential u₀ is exact to rounding; one Newton step u_b = u₀ − f/f′ on the log
+    charge balance f makes u_b follow the implicit function theorem in g and every parameter
+    (∂u_b/∂θ = −∂_θf/f′). Balance, concentrations and their linear response in u all come from
+    one forward-mode evaluation of the statistics at u₀; the concentrations at u_b are its
+    first-order continuation (u_b − u₀ is a rounding error, so this only carries derivatives).
+    """
+    u0, exists = bisect_neutral(table, g)
     phases = np.arange(table.n_phases)
-    z = table.layout.z
+    layout = table.layout
 
-    def conc(u):
-        return concentrations(table, phases, u, g)
+    def log_c_of(u):
+        return log_concentrations(table, phases, u, g, clip=False)
 
-    c, dc = jax.jvp(conc, (u_b,), (jnp.ones_like(u_b),))
-    mobile = jnp.asarray(table.layout.mobile)
-    screening = -(jnp.where(mobile, dc, 0.0) @ z)
+    log_c, slope = jax.jvp(log_c_of, (u0,), (jnp.ones_like(u0),))
+    f, df = jax.jvp(lambda lc: jnp.subtract(*_log_charges(table, phases, lc)), (log_c,), (slope,))
+    safe_df = jnp.where(exists & (df != 0), df, -1.0)
+    u_b = jnp.where(exists, u0 - jnp.where(exists, f, 0.0) / safe_df, 0.0)
+    mobile = jnp.asarray(layout.mobile)
+    log_c = log_c + jax.lax.stop_gradient(jnp.where(mobile, slope, 0.0)) * (u_b - u0)[:, None]
+    clipped = log_c > EXPONENT_CLIP
+    c_mobile = jnp.exp(jnp.minimum(log_c, EXPONENT_CLIP))
+    c = c_mobile + table.frozen
+    dc = jnp.where(mobile & ~clipped, c_mobile * slope, 0.0)
+    screening = -(dc @ layout.z)
     return Bulk(u_b, exists, c, screening)

@@ -29,7 +29,7 @@ import numpy as np
 from .._linalg.bordered import BorderedTridiagonal, TridiagonalSolver
 from .._misc import put
 from .gauss import gauss_bands, gauss_rows, hold_potentials
-from .phases import log_concentrations, neutral_potentials, neutrality_log_balance
+from .phases import bisect_neutral, log_concentrations, neutrality_log_balance
 from .problem import Problem
 from .system import AbstractSystem, Linearisation
 
@@ -268,7 +268,7 @@ def initial_guess(problem: Problem, rounds: int = 3):
         if problem.bulk is not None:
             u_b, exists = problem.bulk.u, problem.bulk.exists
         else:
-            u_b, exists = neutral_potentials(problem.phases, g)
+            u_b, exists = bisect_neutral(problem.phases, g)
         left = jnp.where(lp >= 0, u_b[np.maximum(lp, 0)], 0.0)
         right = jnp.where(rp >= 0, u_b[np.maximum(rp, 0)], 0.0)
         left_ok = (lp >= 0) & exists[np.maximum(lp, 0)]
