@@ -127,39 +127,44 @@ def _transient(
     system, y0 = start.system, start.y0
     t0 = system.time_scale
     ts = times / t0
+    # diffrax integrates s = t̂/span over [0, 1]: a constant t1 (see `DAEKvaerno5.time_unit`)
+    span = ts[-1]
+    # ≤ 1 whatever the rounding of the division (XLA may multiply by a reciprocal)
+    saves = jnp.minimum(ts / span, 1.0).at[-1].set(1.0)
     rtol, atol, steady_tolerance = stepping.rtol, stepping.atol, stepping.steady_tolerance
-    solver = DAEKvaerno5(rtol=rtol, atol=atol, newton=NewtonSettings())
+    solver = DAEKvaerno5(rtol=rtol, atol=atol, newton=NewtonSettings(), time_unit=span)
     controller = diffrax.PIDController(
         rtol=rtol,
         atol=atol,
         pcoeff=0.3,
         icoeff=0.3,
         dcoeff=0.0,
-        step_ts=ts,
-        jump_ts=None if jumps is None else jumps / t0,
+        step_ts=saves,
+        jump_ts=None if jumps is None else jumps / t0 / span,
     )
     event = None
     if steady_tolerance is not None:
         mask = jnp.asarray(differential_mask(system))
 
-        def steady(t, y, args, **kwargs):
+        def steady(s, y, args, **kwargs):
+            t = s * span
             rates = jnp.where(mask, rows(args, t, y), 0.0)
             scale = jnp.abs(y) + atol
             relative = jnp.max(jnp.abs(rates) * t / scale)
             # only from the first save time on: at t → 0 every |ẏ|t is small
-            return (t >= ts[0]) & (relative < steady_tolerance)
+            return (s >= saves[0]) & (relative < steady_tolerance)
 
         event = diffrax.Event(steady)
-    dt0 = jax.lax.stop_gradient(jnp.minimum(ts[0], 1e-3 * _fastest_time(system)) * 1e-2)
+    dt0 = jax.lax.stop_gradient(jnp.minimum(ts[0], 1e-3 * _fastest_time(system)) * 1e-2 / span)
     solution = diffrax.diffeqsolve(
-        diffrax.ODETerm(lambda t, y, args: rows(args, t, y)),
+        diffrax.ODETerm(lambda s, y, args: span * rows(args, s * span, y)),
         solver,
         t0=0.0,
-        t1=ts[-1],
+        t1=1.0,
         dt0=dt0,
         y0=y0,
         args=system,
-        saveat=diffrax.SaveAt(ts=ts, solver_state=True),
+        saveat=diffrax.SaveAt(ts=saves, solver_state=True),
         stepsize_controller=controller,
         max_steps=stepping.max_steps,
         adjoint=adjoint,
