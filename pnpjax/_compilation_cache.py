@@ -17,6 +17,9 @@ The environment variable `PNPJAX_COMPILATION_CACHE` moves the folder (a path) or
 cache off (`off`, `0`, `false`, `no`) for the command line and for calls without a folder. The
 cache is keyed by the program, the JAX version and the device: a new JAX version or machine
 compiles afresh, and stale entries are never used. Delete the folder to reclaim the space.
+JAX does not write programs that hold host callbacks: pnpjax's solver programs hold none (a
+failed solve is reported on the host, after the program), except the transient's, in which
+diffrax checks its arguments with `equinox.error_if`; it compiles in every process.
 
 **Reference:** JAX documentation, "Persistent compilation cache".
 """

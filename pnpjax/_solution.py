@@ -10,7 +10,10 @@ a consistent potential, a continuation stage that failed.
 Every solution carries `result` (a `RESULTS` item), `converged` (`result == successful`) and
 `message`; every solver takes `throw=`: `True` raises at run time with the message when the
 result is not `successful` (an `equinox.EquinoxRuntimeError`), `False` returns the solution for
-inspection.
+inspection. The check runs on the host after the solver's compiled program when the solver is
+called directly, so that program holds no host callback and JAX's persistent compilation cache
+can keep it (JAX does not store programs with callbacks); inside a caller's `jit`, `vmap` or
+`grad` it is an `equinox.error_if` in the caller's program.
 
 ```python
 solution = pj.solve_equilibrium(junction, throw=False)
@@ -25,6 +28,8 @@ if solution.result != pj.RESULTS.successful:
 import warnings
 
 import diffrax
+import equinox as eqx
+import jax
 import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Bool, Int
@@ -85,12 +90,34 @@ def check_outputs(result: RESULTS, *outputs) -> RESULTS:
     return RESULTS.where((result == RESULTS.successful) & ~finite, RESULTS.nonfinite_output, result)
 
 
+def _failure_texts() -> list[str]:
+    """The error text of every result code: the code, its name and reason, and what to do."""
+    names = {int(np.asarray(item._value)): key for key, item in RESULTS._name_to_item.items()}
+    return [
+        f"pnpjax: the solve failed (result {index}, RESULTS.{names.get(index, '?')}): {text} "
+        "Pass throw=False to inspect the returned solution (result, message, residual, "
+        "iterations)."
+        for index, text in enumerate(RESULTS._index_to_message)
+    ]
+
+
 def raise_if_failed(token, result: RESULTS, throw: bool):
-    """With `throw`, raise at run time with the result's message when it is not `successful`;
-    `token` comes back unchanged."""
+    """With `throw`, raise when `result` is not `successful`, with its code, name and reason;
+    `token` comes back unchanged. Call it on a solver program's outputs, outside that program:
+    a concrete result is checked here, on the host (the program then has no host callback and
+    stays cacheable on disk); a traced one (the solver inside the caller's `jit`, `vmap` or
+    `grad`) becomes an `equinox.branched_error_if` of the caller's program. Either way the
+    error is an `equinox.EquinoxRuntimeError` with the same text."""
     if not throw:
         return token
-    return result.error_if(token, result != RESULTS.successful)
+    value = result._value
+    if isinstance(value, jax.core.Tracer):
+        return eqx.branched_error_if(token, value != 0, value, _failure_texts())
+    codes = np.asarray(value).reshape(-1)
+    failed = np.flatnonzero(codes != 0)
+    if failed.size:
+        raise eqx.EquinoxRuntimeError(_failure_texts()[int(codes[failed[0]])])
+    return token
 
 
 def succeeded(result: RESULTS) -> Bool[Array, "..."]:

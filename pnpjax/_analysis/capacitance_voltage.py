@@ -11,7 +11,7 @@ from .._custom_types import concrete
 from .._mesh import Mesh
 from .._model.drives import make_drive
 from .._model.junction import Junction
-from .._solution import RESULTS
+from .._solution import RESULTS, raise_if_failed
 from .._solvers.capacitance import differential_capacitance, electrode_potential
 from .._solvers.impedance import check_impedance_input, spectrum_at
 from .._solvers.newton import Newton
@@ -174,16 +174,17 @@ def _small_signal(junction, voltages, frequency, mesh, solver, throw):
 
     def one(bias):
         drive = make_drive(bias, None)
-        spectrum = spectrum_at(junction, frequency[None], drive, mesh, solver, steps, throw)
+        spectrum = spectrum_at(junction, frequency[None], drive, mesh, solver, steps)
         ok = spectrum.converged
         return jnp.where(ok, spectrum.admittance[0], jnp.nan), spectrum.result
 
     admittance, result = jax.vmap(one)(voltages)
     omega = 2 * jnp.pi * frequency
-    return CapacitanceVoltage(
+    curve = CapacitanceVoltage(
         voltage=voltages,
         capacitance=admittance.imag / omega,
         conductance=admittance.real,
         frequency=frequency,
         result=result,
     )
+    return raise_if_failed(curve, result, throw)

@@ -60,12 +60,13 @@ def solve_equilibrium(
         boundary.check_equilibrium(side)
     if mesh is None:
         mesh = Mesh.auto(junction)
-    return _solve(junction, mesh, solver, throw, extrapolate)
+    solution = _solve(junction, mesh, solver, extrapolate)
+    return raise_if_failed(solution, solution.result, throw)
 
 
 @eqx.filter_jit
 def _solve(
-    junction: Junction, mesh: Mesh, solver: Newton, throw: bool, extrapolate: bool
+    junction: Junction, mesh: Mesh, solver: Newton, extrapolate: bool
 ) -> EquilibriumSolution:
     problem, out = solve_problem(junction, mesh, solver)
     if not extrapolate:
@@ -81,8 +82,7 @@ def _solve(
         stats = (out.steps + fine.steps, jnp.maximum(out.residual, fine.residual), result)
         solution = richardson(problem, fine_problem, out.y, fine.y, stats)
     result = check_outputs(solution.result, solution.phi, solution.concentration)
-    solution = eqx.tree_at(lambda s: s.result, solution, result)
-    return raise_if_failed(solution, result, throw)
+    return eqx.tree_at(lambda s: s.result, solution, result)
 
 
 def equilibrium_bulk(problem: Problem, y) -> Bulk:

@@ -220,11 +220,12 @@ def impedance(
     drive = make_drive(voltage, current)
     # an array, not a Python float, so that another bias reuses the compiled solve
     drive = drive.at(jnp.asarray(drive.value(), jnp.float64))
-    return spectrum_at(junction, frequencies, drive, mesh, solver, steps, throw)
+    spectrum = spectrum_at(junction, frequencies, drive, mesh, solver, steps)
+    return raise_if_failed(spectrum, spectrum.result, throw)
 
 
 @eqx.filter_jit
-def spectrum_at(junction, frequencies, drive, mesh, solver: Newton, steps: int, throw: bool):
+def spectrum_at(junction, frequencies, drive, mesh, solver: Newton, steps: int):
     """The impedance spectrum about the steady state under `drive` (a drive held at a constant
     value) reached in `steps` stages of `solver`, after the argument checks of `impedance`."""
     point = operating_point(junction, drive, mesh, solver, steps)
@@ -245,7 +246,7 @@ def spectrum_at(junction, frequencies, drive, mesh, solver: Newton, steps: int, 
         result=result,
         iterations=point.steps,
     )
-    return raise_if_failed(spectrum, result, throw)
+    return spectrum
 
 
 def _charge_contact(system) -> int | None:

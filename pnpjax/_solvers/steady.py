@@ -110,7 +110,8 @@ def solve_steady_state(
         raise ValueError(f"solve_steady_state: {error}") from None
     # arrays, not Python floats, so that another bias reuses the compiled solve
     drive = drive.at(jnp.asarray(drive.value(), jnp.float64))
-    return _steady(junction, drive, mesh, solver, steps, throw)
+    solution = _steady(junction, drive, mesh, solver, steps)
+    return raise_if_failed(solution, solution.result, throw)
 
 
 def check_steady_heat(junction: Junction, caller: str):
@@ -193,7 +194,7 @@ def operating_point(
 
 
 @eqx.filter_jit
-def _steady(junction, drive, mesh, solver, steps, throw):
+def _steady(junction, drive, mesh, solver, steps):
     point = operating_point(junction, drive, mesh, solver, steps)
     solution = make_solution(
         point.system,
@@ -204,8 +205,7 @@ def _steady(junction, drive, mesh, solver, steps, throw):
         point.steps,
     )
     result = check_outputs(point.result, solution.phi, solution.current)
-    solution = eqx.tree_at(lambda s: s.result, solution, result)
-    return raise_if_failed(solution, result, throw)
+    return eqx.tree_at(lambda s: s.result, solution, result)
 
 
 def iv_curve(
@@ -256,11 +256,12 @@ def iv_curve(
         else:
             jumps = np.abs(np.diff(np.concatenate([[0.0], v])))
             substeps = max(1, int(np.ceil(jumps.max() / (2 * kT))))
-    return _iv(junction, jnp.asarray(voltages, jnp.float64), mesh, solver, substeps, throw)
+    solution = _iv(junction, jnp.asarray(voltages, jnp.float64), mesh, solver, substeps)
+    return raise_if_failed(solution, solution.result, throw)
 
 
 @eqx.filter_jit
-def _iv(junction, voltages, mesh, solver, substeps, throw):
+def _iv(junction, voltages, mesh, solver, substeps):
     start = prepare(junction, mesh, make_drive(jnp.zeros(()), None))
     system = start.system
     weights = conservation_vectors(system)
@@ -318,5 +319,4 @@ def _iv(junction, voltages, mesh, solver, substeps, throw):
         steps=out.steps,
     )
     result = check_outputs(result, solution.phi, solution.current)
-    solution = eqx.tree_at(lambda s: s.result, solution, result)
-    return raise_if_failed(solution, result, throw)
+    return eqx.tree_at(lambda s: s.result, solution, result)

@@ -96,7 +96,7 @@ def solve_transient(
         mesh = Mesh.auto(junction)
     drive = make_drive(voltage, current)
     drive.check(junction)
-    return _transient(
+    solution = _transient(
         junction,
         jnp.asarray(times, dtype=jnp.float64),
         drive,
@@ -104,9 +104,9 @@ def solve_transient(
         mesh,
         stepping,
         adjoint or diffrax.RecursiveCheckpointAdjoint(),
-        throw,
         drive.jumps(),
     )
+    return raise_if_failed(solution, solution.result, throw)
 
 
 @eqx.filter_jit
@@ -118,7 +118,6 @@ def _transient(
     mesh,
     stepping: TimeStepping,
     adjoint,
-    throw,
     jumps,
 ):
     # the initial state is made consistent (φ follows the drive's value at t = 0: a step at
@@ -187,8 +186,7 @@ def _transient(
     steps = solution.stats["num_accepted_steps"]
     out = make_solution(system, ts, ys, start.reference, result, steps)
     result = check_outputs(result, out.phi, out.current)
-    out = eqx.tree_at(lambda s: s.result, out, result)
-    return raise_if_failed(out, result, throw)
+    return eqx.tree_at(lambda s: s.result, out, result)
 
 
 def _fastest_time(system: TransportSystem):

@@ -298,7 +298,10 @@ def solve_defects(
     inputs, is_potential = prepare(
         chemistry, temperature, activities, chemical_potentials, fixed, totals
     )
-    return _solve_jit(chemistry, inputs, is_potential, max_steps, tol, throw)
+    # the check on the host, after the program: it then holds no host callback and JAX's
+    # persistent compilation cache can keep it
+    solution = _solve_jit(chemistry, inputs, is_potential, max_steps, tol, False)
+    return _raise_if_failed(solution, throw)
 
 
 def solve_prepared(
@@ -310,21 +313,36 @@ def solve_prepared(
     throw: bool,
 ) -> DefectEquilibrium:
     """Solve one set of prepared inputs (a pure function: `jit` and `vmap` it)."""
-    solution = _solve(chemistry, inputs, is_potential, max_steps, tol)
-    if throw:
-        solution = eqx.error_if(
-            solution,
-            solution.result == RESULTS.nonlinear_max_steps_reached,
-            "solve_defects: no convergence within max_steps. Re-run with throw=False and inspect "
-            ".residual; check that the constraints can be met (totals below the site densities, "
-            "species of both signs) or raise max_steps.",
-        )
-        solution = eqx.error_if(
-            solution,
-            solution.result == RESULTS.nonfinite_output,
-            "solve_defects: non-finite values. Re-run with throw=False to inspect; check for "
-            "extreme inputs (energies of hundreds of k_BT, zero densities).",
-        )
+    return _raise_if_failed(_solve(chemistry, inputs, is_potential, max_steps, tol), throw)
+
+
+_FAILURES = (
+    (
+        RESULTS.nonlinear_max_steps_reached,
+        "solve_defects: no convergence within max_steps. Re-run with throw=False and inspect "
+        ".residual; check that the constraints can be met (totals below the site densities, "
+        "species of both signs) or raise max_steps.",
+    ),
+    (
+        RESULTS.nonfinite_output,
+        "solve_defects: non-finite values. Re-run with throw=False to inspect; check for "
+        "extreme inputs (energies of hundreds of k_BT, zero densities).",
+    ),
+)
+
+
+def _raise_if_failed(solution: DefectEquilibrium, throw: bool) -> DefectEquilibrium:
+    """With `throw`, an `equinox.EquinoxRuntimeError` for a failed solve: raised here for a
+    concrete result, an `equinox.error_if` of the caller's program for a traced one."""
+    if not throw:
+        return solution
+    traced = isinstance(solution.result._value, jax.core.Tracer)
+    for item, text in _FAILURES:
+        failed = solution.result == item
+        if traced:
+            solution = eqx.error_if(solution, failed, text)
+        elif np.any(np.asarray(failed)):
+            raise eqx.EquinoxRuntimeError(text)
     return solution
 
 
