@@ -110,13 +110,20 @@ def raise_if_failed(token, result: RESULTS, throw: bool):
     error is an `equinox.EquinoxRuntimeError` with the same text."""
     if not throw:
         return token
-    value = result._value
-    if isinstance(value, jax.core.Tracer):
-        return eqx.branched_error_if(token, value != 0, value, _failure_texts())
-    codes = np.asarray(value).reshape(-1)
+    return raise_where(token, result._value, _failure_texts())
+
+
+def raise_where(token, index, texts):
+    """`token`, or an `equinox.EquinoxRuntimeError` with `texts[index]` where `index` (an
+    integer array; 0: no error) is nonzero: raised here when `index` is concrete, an
+    `equinox.branched_error_if` of the program being traced when it is traced (a program that
+    holds no host callback stays in JAX's persistent cache)."""
+    if isinstance(index, jax.core.Tracer):
+        return eqx.branched_error_if(token, index != 0, index, texts)
+    codes = np.asarray(index).reshape(-1)
     failed = np.flatnonzero(codes != 0)
     if failed.size:
-        raise eqx.EquinoxRuntimeError(_failure_texts()[int(codes[failed[0]])])
+        raise eqx.EquinoxRuntimeError(texts[int(codes[failed[0]])])
     return token
 
 

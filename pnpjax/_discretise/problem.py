@@ -188,20 +188,34 @@ def equilibrium_eta(problem: Problem, side: int, g) -> Array:
     return problem.layout.sign * gather_potentials(problem.phases, p, g)[0]
 
 
-def end_at_equilibrium(problem: Problem, side: int, g, u_bulk=None, bulk=None) -> End:
-    """The `End` a boundary sees before any transport: the junction's state `g` and, where
-    known, the end phase's neutral bulk potential `u_bulk` and concentrations `bulk` `[S]`."""
+def end_fields(problem: Problem, side: int) -> dict:
+    """The fields of an `End` that are the junction's, not its state's: the species, the end
+    phase's energies, densities and ε_r, the end face and the scales."""
     layout, table = problem.layout, problem.phases
     p = problem.end_phase(side)
-    zeros = jnp.zeros(layout.n_species)
-    zero = jnp.zeros(())
-    return End(
+    return dict(
         side=side,
         species=layout.species,
         kinds=layout.kinds,
         charges=tuple(float(v) for v in layout.z),
         mobile=tuple(bool(v) for v in layout.mobile[p]),
         kT=table.kT,
+        energy=table.energy[p],
+        log_density=table.ln_density[p],
+        eps_r=table.eps_r[p],
+        area=problem.node_area[problem.end_node(side)],
+        length=problem.length_scale,
+        density=table.c_ref,
+    )
+
+
+def end_at_equilibrium(problem: Problem, side: int, g, u_bulk=None, bulk=None) -> End:
+    """The `End` a boundary sees before any transport: the junction's state `g` and, where
+    known, the end phase's neutral bulk potential `u_bulk` and concentrations `bulk` `[S]`."""
+    zeros = jnp.zeros(problem.layout.n_species)
+    zero = jnp.zeros(())
+    return End(
+        **end_fields(problem, side),
         theta=jnp.ones(()),
         u=zero,
         field=zero,
@@ -211,12 +225,6 @@ def end_at_equilibrium(problem: Problem, side: int, g, u_bulk=None, bulk=None) -
         eta=zeros,
         equilibrium_eta=equilibrium_eta(problem, side, g),
         bulk_concentration=zeros if bulk is None else bulk,
-        energy=table.energy[p],
-        log_density=table.ln_density[p],
-        eps_r=table.eps_r[p],
-        area=problem.node_area[problem.end_node(side)],
-        length=problem.length_scale,
-        density=table.c_ref,
         time=jnp.ones(()),
     )
 

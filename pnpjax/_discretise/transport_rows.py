@@ -36,7 +36,7 @@ from .._model.thermal import ThermalEnd
 from .fluxes import edge_fluxes
 from .gauss import displacement, gauss_rows
 from .heat import heat_rates
-from .problem import equilibrium_eta
+from .problem import end_fields, equilibrium_eta
 from .transport import TransportSystem
 from .transport_state import (
     LocalState,
@@ -126,7 +126,6 @@ class Injection(NamedTuple):
 def transport_end(system: TransportSystem, state: LocalState, side: int) -> End:
     """The `End` a boundary sees of the current state (see `pnpjax._model.boundaries.End`)."""
     problem = system.problem
-    layout = problem.layout
     n = problem.n_nodes
     node, inner = (0, 1) if side == 0 else (n - 1, 0)
     p = problem.end_phase(side)
@@ -146,14 +145,8 @@ def transport_end(system: TransportSystem, state: LocalState, side: int) -> End:
         field = -(u[1] - u[0]) / (x[1] - x[0])
     else:
         field = -(u[-1] - u[-2]) / (x[-1] - x[-2])
-    table = problem.phases
     return End(
-        side=side,
-        species=layout.species,
-        kinds=layout.kinds,
-        charges=tuple(float(v) for v in layout.z),
-        mobile=tuple(bool(v) for v in layout.mobile[p]),
-        kT=table.kT,
+        **end_fields(problem, side),
         theta=jnp.ones(()) if state.theta is None else state.theta[node],
         u=u[node],
         field=field,
@@ -163,12 +156,6 @@ def transport_end(system: TransportSystem, state: LocalState, side: int) -> End:
         eta=eta,
         equilibrium_eta=equilibrium_eta(problem, side, system.g),
         bulk_concentration=system.bulk_concentration[p],
-        energy=table.energy[p],
-        log_density=table.ln_density[p],
-        eps_r=table.eps_r[p],
-        area=problem.node_area[node],
-        length=problem.length_scale,
-        density=table.c_ref,
         time=system.time_scale,
     )
 

@@ -33,7 +33,7 @@ from jaxtyping import Array, Float, Int
 from .._constants import BOLTZMANN_EV
 from .._custom_types import as_float, check
 from .._model.state import ReferenceBulk, Reservoir
-from .._solution import RESULTS, message, succeeded
+from .._solution import RESULTS, message, raise_where, succeeded
 from .defect_labels import ELECTRON, HOLE, parse_label
 from .defect_network import CHARGE, SITE, TOTAL, AbstractDefectChemistry, check_room, host_of
 
@@ -332,18 +332,14 @@ _FAILURES = (
 
 
 def _raise_if_failed(solution: DefectEquilibrium, throw: bool) -> DefectEquilibrium:
-    """With `throw`, an `equinox.EquinoxRuntimeError` for a failed solve: raised here for a
-    concrete result, an `equinox.error_if` of the caller's program for a traced one."""
+    """With `throw`, an `equinox.EquinoxRuntimeError` for a failed solve (`raise_where`: on the
+    host for a concrete result, in the caller's program for a traced one)."""
     if not throw:
         return solution
-    traced = isinstance(solution.result._value, jax.core.Tracer)
-    for item, text in _FAILURES:
-        failed = solution.result == item
-        if traced:
-            solution = eqx.error_if(solution, failed, text)
-        elif np.any(np.asarray(failed)):
-            raise eqx.EquinoxRuntimeError(text)
-    return solution
+    index = jnp.zeros((), int)
+    for k, (item, _) in reversed(list(enumerate(_FAILURES, start=1))):
+        index = jnp.where(solution.result == item, k, index)
+    return raise_where(solution, index, ["", *(text for _, text in _FAILURES)])
 
 
 _solve_jit = eqx.filter_jit(solve_prepared)
