@@ -19,6 +19,7 @@ from ._discretise.phases import bulk_state, concentrations
 from ._discretise.poisson import full_potentials, initial_guess, split
 from ._discretise.problem import build_problem, end_at_equilibrium
 from ._model.junction import Junction, without_profiles
+from ._program import program
 from ._xla import SETUP_OPTIONS
 
 MAX_THINNING = 1e9
@@ -70,7 +71,7 @@ def _far_potential(junction, problem, g, u_b, p: int, side: int):
             return u_b[q]
 
 
-@eqx.filter_jit(compiler_options=SETUP_OPTIONS)
+@program(compiler_options=SETUP_OPTIONS)
 def _mesh_scales(junction: Junction):
     """Per phase: Debye length (m), screening lengths at its left and right ends (m) at the
     largest accumulation the potential steps allow, and those steps (k_BT/e)."""

@@ -61,5 +61,5 @@ def tune_cpu_compilation() -> tuple[str, ...]:
 SETUP_OPTIONS = {"xla_backend_optimization_level": 0, "xla_llvm_disable_expensive_passes": True}
 """Compiler options of programs that run once per call and cost microseconds (the scales an
 automatic mesh is built from): the least compile time, at a run time that does not matter.
-Passed per program (`eqx.filter_jit(compiler_options=SETUP_OPTIONS)`); the solvers' own
+Passed per program (`program(compiler_options=SETUP_OPTIONS)`, `_program.py`); the solvers' own
 programs keep the process-wide settings."""

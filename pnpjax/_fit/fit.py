@@ -10,6 +10,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .._mesh import Mesh
+from .._program import program
 from .data import Data
 from .optimise import METHODS, Settings, least_squares, minimise
 from .parameters import Parameter, current_value, make_transform, set_parameters
@@ -165,10 +166,10 @@ def _linearisation(problem: Problem, u) -> _Linearisation:
     return _Linearisation(predictions, nuisance, r, problem.jacobian(residuals)(flat), slopes)
 
 
-_linearise = eqx.filter_jit(_linearisation)
+_linearise = program(_linearisation)
 
 
-@eqx.filter_jit
+@program
 def _run(problem: Problem, z0, settings: Settings):
     """Every start optimised (vmapped) and linearised where it ends, in one program: the
     solvers' Jacobian code is compiled once for both."""

@@ -8,6 +8,7 @@ from .._discretise.poisson import EquilibriumSystem, full_potentials, initial_gu
 from .._discretise.problem import Problem, build_problem
 from .._mesh import Mesh
 from .._model.junction import Junction
+from .._program import program
 from .._results.equilibrium import EquilibriumSolution, make_solution, richardson
 from .._solution import check_outputs, raise_if_failed, worst
 from . import newton
@@ -64,7 +65,7 @@ def solve_equilibrium(
     return raise_if_failed(solution, solution.result, throw)
 
 
-@eqx.filter_jit
+@program
 def _solve(
     junction: Junction, mesh: Mesh, solver: Newton, extrapolate: bool
 ) -> EquilibriumSolution:

@@ -46,6 +46,7 @@ from .._linalg.block_tridiagonal import BlockTridiagonal
 from .._mesh import Mesh
 from .._model.drives import make_drive
 from .._model.junction import Junction
+from .._program import program
 from .._results.table import write_csv
 from .._results.transport import TransportSolution, make_solution
 from .._solution import RESULTS, check_outputs, message, raise_if_failed
@@ -224,7 +225,7 @@ def impedance(
     return raise_if_failed(spectrum, spectrum.result, throw)
 
 
-@eqx.filter_jit
+@program
 def spectrum_at(junction, frequencies, drive, mesh, solver: Newton, steps: int):
     """The impedance spectrum about the steady state under `drive` (a drive held at a constant
     value) reached in `steps` stages of `solver`, after the argument checks of `impedance`."""

@@ -13,6 +13,7 @@ from .._mesh import Mesh
 from .._model.drives import AbstractDrive, make_drive
 from .._model.junction import Junction
 from .._model.waveforms import AbstractWaveform
+from .._program import program
 from .._results.transport import TransportSolution, make_solution
 from .._solution import RESULTS, check_outputs, raise_if_failed, worst
 from . import newton
@@ -193,7 +194,7 @@ def operating_point(
     return OperatingPoint(final, to_state(final, out.y), start.reference, out.steps, result)
 
 
-@eqx.filter_jit
+@program
 def _steady(junction, drive, mesh, solver, steps):
     point = operating_point(junction, drive, mesh, solver, steps)
     solution = make_solution(
@@ -260,7 +261,7 @@ def iv_curve(
     return raise_if_failed(solution, solution.result, throw)
 
 
-@eqx.filter_jit
+@program
 def _iv(junction, voltages, mesh, solver, substeps):
     start = prepare(junction, mesh, make_drive(jnp.zeros(()), None))
     system = start.system

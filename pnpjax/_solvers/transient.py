@@ -12,6 +12,7 @@ from .._discretise.transport_rows import differential_mask, rows
 from .._mesh import Mesh
 from .._model.drives import make_drive
 from .._model.junction import Junction
+from .._program import program
 from .._results.transport import TransportSolution, make_solution
 from .._solution import RESULTS, check_outputs, raise_if_failed, worst
 from .esdirk import DAEKvaerno5, NewtonSettings
@@ -109,7 +110,7 @@ def solve_transient(
     return raise_if_failed(solution, solution.result, throw)
 
 
-@eqx.filter_jit
+@program
 def _transient(
     junction,
     times,

@@ -33,6 +33,7 @@ import numpy as np
 from .._linalg.tridiagonal import cyclic_reduction_on_cpu
 from .._mesh import Mesh
 from .._model.junction import Junction
+from .._program import collector_paused
 from .._sweep import storage
 from .paths import check_value, resolve, unit_of
 from .result import SweepResult
@@ -217,7 +218,7 @@ class _Program:
         example = jax.ShapeDtypeStruct(
             (self.chunk, self.n_names), jnp.float64, sharding=self.sharding
         )
-        with cyclic_reduction_on_cpu(self.concurrent_cpu):
+        with cyclic_reduction_on_cpu(self.concurrent_cpu), collector_paused():
             self.batched = self.batched.lower(example, self.constants).compile()
         outputs, _ = self.batched.out_info
         self.point_shapes = {k: v.shape[1:] for k, v in outputs.items()}
@@ -519,7 +520,8 @@ def _point_by_point(program: _Program, task, outputs, shapes, values, n):
     codes, reasons = np.zeros(n, dtype=np.int64), []
     for i in range(n):
         try:
-            out, status = jax.device_get(program.single(values[i : i + 1], program.constants))
+            with collector_paused():
+                out, status = jax.device_get(program.single(values[i : i + 1], program.constants))
         except Exception as error:  # noqa: BLE001 (whatever one point raised is its reason)
             codes[i] = -2
             reasons.append(f"error: {_error_text(error)}")

@@ -1,11 +1,11 @@
 """Brouwer diagrams: defect concentrations against a component's activity, in one batched solve."""
 
-import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
 
 from .._constants import BOLTZMANN_EV
+from .._program import program
 from .defect_equilibrium import DefectEquilibrium, prepare, solve_prepared
 from .defects import DefectChemistry
 
@@ -46,7 +46,7 @@ def brouwer(
     return _batched(chemistry, inputs, is_potential, max_steps, tol, throw)
 
 
-@eqx.filter_jit
+@program
 def _batched(chemistry, inputs, is_potential, max_steps, tol, throw):
     def one(point):
         return solve_prepared(chemistry, point, is_potential, max_steps, tol, throw)

@@ -33,6 +33,7 @@ from jaxtyping import Array, Float, Int
 from .._constants import BOLTZMANN_EV
 from .._custom_types import as_float, check
 from .._model.state import ReferenceBulk, Reservoir
+from .._program import program
 from .._solution import RESULTS, message, raise_where, succeeded
 from .defect_labels import ELECTRON, HOLE, parse_label
 from .defect_network import CHARGE, SITE, TOTAL, AbstractDefectChemistry, check_room, host_of
@@ -342,7 +343,7 @@ def _raise_if_failed(solution: DefectEquilibrium, throw: bool) -> DefectEquilibr
     return raise_where(solution, index, ["", *(text for _, text in _FAILURES)])
 
 
-_solve_jit = eqx.filter_jit(solve_prepared)
+_solve_jit = program(solve_prepared)
 
 
 def _log_constants(chemistry: AbstractDefectChemistry, temperature) -> Array:
