@@ -25,33 +25,89 @@ from ._xla import SETUP_OPTIONS
 MAX_THINNING = 1e9
 """Largest factor by which the mesh thins a phase's Debye length next to an interface."""
 
+DEPLETION_CELLS = 6.0
+"""Default cells per Debye length across a depletion layer and its edge (`Mesh.auto`)."""
 
-def _graded_fractions(t, h_left, h_right, h_max, growth, min_cells):
-    """Fractions in [0, 1] with spacing h(x) = min(h_max, h_l + (g−1)x, h_r + (g−1)(t−x))."""
+MAX_NODES = 1_000_000
+"""Default node budget of `Mesh.auto` (the solvers' memory grows with it: ~100 bytes per node
+and unknown, more under `vmap`)."""
+
+
+def _graded_fractions(t, h_left, h_right, h_max, growth, min_cells, plateaus=(None, None)):
+    """Fractions in [0, 1] with the spacing of `_graded_cells`."""
+    samples, xi, cells = _graded_cells(t, h_left, h_right, h_max, growth, min_cells, plateaus)
+    x = np.interp(np.linspace(0, xi[-1], cells + 1), xi, samples)
+    x[0], x[-1] = 0.0, t
+    return x / t
+
+
+def _graded_cells(t, h_left, h_right, h_max, growth, min_cells, plateaus=(None, None)):
+    """The cell count (before any node array is made) of a mesh with spacing
+    h(x) = min(h_max, h_l(x), h_r(t − x)), with the sampled positions and the cumulative cell
+    count ∫dx/h there. From an end refined to h₀, h(d) = h₀ + (g−1)d at distance d, or, with a
+    plateau (cap, length) on that side, min(h₀ + (g−1)d, cap + (g−1)·max(d − length, 0)):
+    at most `cap` over the first `length`, where a depletion layer ends."""
     slope = growth - 1.0
-    h_left = np.inf if h_left is None else h_left
-    h_right = np.inf if h_right is None else h_right
+    ends = []
+    for h0, plateau in ((h_left, plateaus[0]), (h_right, plateaus[1])):
+        h0 = np.inf if h0 is None else h0
+        cap, length = (np.inf, 0.0) if plateau is None or not np.isfinite(h0) else plateau
+        ends.append((h0, max(cap, h0), length))
 
     def spacing(x):
-        return np.minimum.reduce(
-            [np.full_like(x, h_max), h_left + slope * x, h_right + slope * (t - x)]
-        )
+        terms = [np.full_like(x, h_max)]
+        for (h0, cap, length), d in zip(ends, (x, t - x), strict=True):
+            terms.append(np.minimum(h0 + slope * d, cap + slope * np.maximum(d - length, 0.0)))
+        return np.minimum.reduce(terms)
 
-    finest = min(h_left, h_right, h_max)
+    finest = min(ends[0][0], ends[1][0], h_max)
     start = min(finest / 20, t / 1e4)
     ramp = np.geomspace(start, t, 2000)
-    samples = np.unique(np.concatenate([[0.0, t], ramp, t - ramp, np.linspace(0, t, 2001)]))
+    kinks = [e[2] for e in ends if 0 < e[2] < t] + [t - e[2] for e in ends if 0 < e[2] < t]
+    samples = np.unique(np.concatenate([[0.0, t], ramp, t - ramp, np.linspace(0, t, 2001), kinks]))
     samples = samples[(samples >= 0) & (samples <= t)]
     inv = 1.0 / spacing(samples)
     xi = np.concatenate([[0.0], np.cumsum(0.5 * (inv[1:] + inv[:-1]) * np.diff(samples))])
     cells = max(min_cells, int(np.ceil(xi[-1])))
-    if np.isfinite(h_left) and np.isfinite(h_right):
+    if np.isfinite(ends[0][0]) and np.isfinite(ends[1][0]):
         # an even count puts a node at the middle, where the two interfaces' space charges
         # are split, on this mesh and on every refinement alike
         cells += cells % 2
-    x = np.interp(np.linspace(0, xi[-1], cells + 1), xi, samples)
-    x[0], x[-1] = 0.0, t
-    return x / t
+    return samples, xi, cells
+
+
+def _depletion_plateau(lam: float, step: float, nodes_per_debye: float, cells: float):
+    """(cap, length) of the spacing plateau next to an end whose potential steps by `step`
+    (k_BT/e) in a phase of Debye length `lam` (m): spacing at most λ/`cells`·(10/`nodes_per_debye`)
+    over the depletion width λ√(2(Δu − 1)) (the depletion approximation with its k_BT
+    correction) plus three Debye lengths, where the charge density falls from the fixed charge
+    to zero and φ bends most; None for steps below 2 k_BT/e or without a Debye length."""
+    if not (np.isfinite(lam) and step > 2.0 and cells > 0):
+        return None
+    width = lam * np.sqrt(2.0 * (step - 1.0))
+    return lam * 10.0 / (nodes_per_debye * cells), width + 3.0 * lam
+
+
+def _check_budget(junction: Junction, cells, debye, local, max_nodes: int):
+    """Refuse a mesh of more than `max_nodes` nodes, naming the phase that needs the most."""
+    nodes = 1 + sum(int(c) for c in cells)
+    if nodes <= max_nodes:
+        return
+    p = max(range(len(cells)), key=lambda q: cells[q])
+    phase = junction.phases[p]
+    finest = float(np.min(local[p]))
+    thickness = _max_thickness(phase)
+    across = "a semi-infinite phase" if thickness is None else f"{thickness:.3g} m"
+    raise ValueError(
+        f"Mesh.auto: resolving every space-charge layer needs about {nodes:.3g} nodes, more "
+        f"than max_nodes={max_nodes}. Phase {phase.name!r} takes {int(cells[p]):.3g} of them: "
+        f"its Debye length is {float(debye[p]):.3g} m and its finest screening length "
+        f"{finest:.3g} m, across {across}. Screening "
+        "lengths this short come from very large concentrations (Σz²c); check the phase's "
+        "background_charge, sites and bulk concentrations and their units (m^-3: a value in "
+        "cm^-3 times pnpjax.units.per_cm3). To build it anyway pass Mesh.auto(..., max_nodes=...) "
+        "([mesh] max_nodes in a config file) or a smaller nodes_per_debye."
+    )
 
 
 def _far_potential(junction, problem, g, u_b, p: int, side: int):
@@ -304,13 +360,16 @@ class Mesh(eqx.Module):
         growth: float = 1.1,
         bulk_debye_lengths: float = 25.0,
         min_cells: int = 8,
+        max_nodes: int = MAX_NODES,
+        depletion_cells: float = DEPLETION_CELLS,
     ) -> "Mesh":
         """A mesh graded so every interface and electrode resolves its screening length.
 
         Next to an interface or electrode the spacing is λ_loc/`nodes_per_debye`, with λ_loc the
         screening length at the largest accumulation the potential step there allows
         (λ·e^{−|Δu|/2} for full accumulation, λ for depletion); it grows linearly by `growth` − 1
-        per unit distance, so cells stay smooth (second-order accuracy). A semi-infinite phase gets
+        per unit distance, so cells stay smooth (second-order accuracy), except that across a
+        depletion layer and its edge it stays below λ/`depletion_cells`. A semi-infinite phase gets
         a
         length of `bulk_debye_lengths` Debye lengths plus four depletion widths λ√(2Δu).
         Works on a batched junction (leaves with a leading axis): the mesh then serves every
@@ -323,7 +382,18 @@ class Mesh(eqx.Module):
         - `growth`: spacing growth factor (> 1) away from them.
         - `bulk_debye_lengths`: extra neutral length (in Debye lengths) of semi-infinite phases.
         - `min_cells`: minimum cells per phase.
+        - `max_nodes`: the node budget (default 10⁶, about 0.1 GB of solver memory): a mesh
+          that needs more is refused with a `ValueError` naming the phase that needs them,
+          before any array is made. Screening lengths below a picometre (concentrations of
+          1e36 m⁻³ and more, usually a unit slip) are the usual cause.
+        - `depletion_cells`: cells per Debye length (scaled by `nodes_per_debye`/10) across
+          the depletion width λ√(2(Δu − 1)) plus three Debye lengths, next to every interface
+          or electrode whose potential step Δu exceeds 2 k_BT/e: the depletion edge, where the
+          charge density falls from the fixed charge to zero, is where φ bends most (default
+          6; 0 turns it off).
         """
+        if not (isinstance(max_nodes, int | np.integer) and max_nodes >= 3):
+            raise ValueError(f"Mesh.auto: max_nodes must be an integer ≥ 3, got {max_nodes!r}")
         if not nodes_per_debye > 0:
             raise ValueError(f"Mesh.auto: nodes_per_debye must be > 0, got {nodes_per_debye}")
         if not growth > 1:
@@ -343,7 +413,7 @@ class Mesh(eqx.Module):
         n_p = len(junction.phases)
         finite = debye[np.isfinite(debye)]
         thicknesses = [_max_thickness(ph) for ph in junction.phases]
-        fractions, lengths = [], []
+        spacings, lengths = [], []
         for p in range(n_p):
             lam = float(debye[p])
             refine_left = p > 0 or junction.left.fixes_potential
@@ -364,14 +434,21 @@ class Mesh(eqx.Module):
             else:
                 h_left = h_right = None
                 h_max = t / min_cells
-            fractions.append(
-                jnp.asarray(_graded_fractions(t, h_left, h_right, h_max, growth, min_cells))
+            plateaus = tuple(
+                _depletion_plateau(lam, float(steps[p, side]), nodes_per_debye, depletion_cells)
+                for side in (0, 1)
             )
+            spacings.append((t, h_left, h_right, h_max, growth, min_cells, plateaus))
+        cells = [_graded_cells(*spacing)[2] for spacing in spacings]
+        _check_budget(junction, cells, debye, local, max_nodes)
+        fractions = [jnp.asarray(_graded_fractions(*spacing)) for spacing in spacings]
         if junction.segregation:
             spans = [t if t is not None else float(lengths[p]) for p, t in enumerate(thicknesses)]
             fractions = _resolve_segregation(
                 junction, fractions, spans, debye / nodes_per_debye, growth
             )
+            cells = [f.shape[0] - 1 for f in fractions]
+            _check_budget(junction, cells, debye, local, max_nodes)
         scale = (
             float(finite.min())
             if finite.size

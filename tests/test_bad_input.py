@@ -222,6 +222,39 @@ def test_mesh_warns_beyond_boltzmann_validity():
         pj.Mesh.auto(junction)
 
 
+def _doped_film(doping):
+    """An n-type film between two electrodes, `doping` (m^-3) of fixed donors."""
+    film = pj.Phase(
+        "film",
+        eps_r=11.7,
+        thickness=2e-6,
+        background_charge=doping,
+        carriers={"e'": pj.Carrier(0.0, 1e28)},
+    )
+    reference = pj.ReferenceBulk("film", {"e'": doping})
+    return pj.Junction([film], reference, left=pj.Electrode(0.0), right=pj.Electrode(0.0))
+
+
+def test_mesh_refuses_a_node_explosion_before_building_it():
+    # 1e40 m^-3 (a cm^-3 value not converted, and then some): a 4e-17 m Debye length
+    with pytest.raises(ValueError) as error:
+        pj.Mesh.auto(_doped_film(1e40))
+    text = str(error.value)
+    assert "more than max_nodes=1000000" in text and "Phase 'film'" in text
+    assert "pnpjax.units.per_cm3" in text and "max_nodes=" in text
+
+
+def test_mesh_node_budget_is_an_option():
+    junction = _doped_film(1e24)
+    needed = pj.Mesh.auto(junction).n_nodes
+    with pytest.raises(ValueError, match=f"more than max_nodes={needed - 1}"):
+        pj.Mesh.auto(junction, max_nodes=needed - 1)
+    assert pj.Mesh.auto(junction, max_nodes=needed).n_nodes == needed
+    for bad in (2, 1.5e6, "many"):
+        with pytest.raises(ValueError, match="max_nodes must be an integer"):
+            pj.Mesh.auto(junction, max_nodes=bad)
+
+
 def _ion_phase(**kwargs):
     return pj.Phase(
         "p",

@@ -244,6 +244,10 @@ concentrations = { "Li_i^•" = 1e24, "V_Li'" = 1e24 }
             r"\[mesh\]: growth = 0.9 is outside its allowed range \(1, inf\)",
         ),
         (
+            BASE + "\n[mesh]\nmax_nodes = 2\n",
+            r"\[mesh\]: max_nodes = 2 is outside its allowed range \[3, inf\)",
+        ),
+        (
             BASE
             + '\n[sweep]\ntype = "grid"\n[sweep.parameters]\n"phases[A].eps_r" = [-1.0, 5.0]\n',
             r"phases\[A\].eps_r = -1 is outside its allowed range \(0, inf\)",
@@ -284,6 +288,17 @@ def test_malformed_files_name_the_key_the_value_and_the_range(tmp_path, text, me
     path.write_text(text)
     with pytest.raises(ConfigError, match=message):
         load(path)
+
+
+def test_mesh_node_budget_is_read_and_applied(tmp_path):
+    path = tmp_path / "small.toml"
+    path.write_text(BASE + "\n[mesh]\nmax_nodes = 5\n")
+    config = load(path)
+    assert config.mesh_options["max_nodes"] == 5
+    with pytest.raises(ValueError, match="more than max_nodes=5"):
+        pj.Mesh.auto(config.junction, **config.mesh_options)
+    path.write_text(BASE)
+    assert load(path).mesh_options["max_nodes"] == 1_000_000
 
 
 def test_solver_settings_are_read_into_the_settings_objects(tmp_path):

@@ -80,15 +80,21 @@ def _errors(build, diffusivity, mesh, sign):
 def test_emission_limited_current_follows_the_thermionic_law(kind):
     """Fast diffusion: the current is the thermionic-emission law, forward and reverse; the
     departure is the thermionic-diffusion correction −v_R/v_D (Crowell–Sze), ten times
-    smaller for ten times faster diffusion."""
+    smaller for ten times faster diffusion.
+
+    The tenfold law is checked between D = 0.01 and 0.1 m²/s (departures 1e-2 and 1e-3):
+    at 1 m²/s the departure, 1e-4, is within a few times the round-off of the reverse current
+    (a difference of drift and diffusion fluxes many orders larger), which moves it by 2e-5
+    between meshes and XLA optimisation levels."""
     build, sign = (device, 1.0) if kind == "n" else (p_device, -1.0)
     mesh = pj.Mesh.auto(build())
-    fast, faster = (_errors(build, d, mesh, sign) for d in (0.1, 1.0))
+    slow, fast, faster = (_errors(build, d, mesh, sign) for d in (0.01, 0.1, 1.0))
     # v_R = A*T²/(eN) is 2.4e4 m/s for electrons, 6.5e4 for holes in Si; v_D ≈ μE_max
     assert np.max(np.abs(fast)) < 1e-2
     assert np.max(np.abs(faster)) < 1e-3
-    assert np.all(fast < 0) and np.all(faster < 0)  # diffusion only ever limits
-    ratio = fast / faster
+    # diffusion only ever limits
+    assert np.all(slow < 0) and np.all(fast < 0) and np.all(faster < 0)
+    ratio = slow / fast
     assert np.all((ratio > 8) & (ratio < 12))
 
 

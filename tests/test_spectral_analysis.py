@@ -202,8 +202,10 @@ def _semiconductor(kind, potential):
 def test_mott_schottky_on_equilibrium_capacitance(kind):
     """The equilibrium C–V of a depleted semiconductor recovers its doping and V_fb = 0.
 
-    Measured (147-node mesh, window 0.3–1.0 V of depletion): doping error 2.1e-4 (the
-    discretisation error of C, ~1e-4), V_fb = ∓0.9 µV, relative rms misfit 1.9e-6; beyond
+    Measured (the default 140-node mesh, window 0.3–1.0 V of depletion): doping error 1.4e-5,
+    V_fb = ±40 µV (the discretisation error of C, −1.5e-5 at 1 V to −7e-5 at 0.3 V: a mesh
+    without the depletion plateau had 4.2e-4 at every bias, so 8e-4 in N and 13 µV in V_fb),
+    relative rms misfit 5.3e-6; beyond
     11 k_BT/e the Boltzmann tail the law neglects contributes only 4e-6 to N. Reaching into
     accumulation (and the first few k_BT/e of depletion) bends 1/C² away from the line: the
     misfit grows to 0.084, N is off by 16% and V_fb by 0.1 V."""

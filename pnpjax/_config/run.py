@@ -13,7 +13,7 @@ import tomllib
 import numpy as np
 
 from .._fields import parameters
-from .._mesh import Mesh
+from .._mesh import MAX_NODES, Mesh
 from .._model.waveforms import CyclicSweep, LinearSweep, Sinusoid, Step
 from .._solvers.newton import Newton
 from .._solvers.stepping import TimeStepping
@@ -61,6 +61,7 @@ def _mesh(config: dict, file: str) -> tuple[dict, int]:
         "growth": s.number("growth", 1.1, low=1.0),
         "bulk_debye_lengths": s.number("bulk_debye_lengths", 25.0, low=0.0),
         "min_cells": s.number("min_cells", 8, low=1, low_in=True, integer=True),
+        "max_nodes": s.number("max_nodes", MAX_NODES, low=3, low_in=True, integer=True),
     }
     refine = s.number("refine", 0, low=0, low_in=True, high=8, high_in=True, integer=True)
     s.finish()
