@@ -301,6 +301,17 @@ def test_mesh_node_budget_is_read_and_applied(tmp_path):
     assert load(path).mesh_options["max_nodes"] == 1_000_000
 
 
+def test_impedance_extrapolation_is_read(tmp_path):
+    path = tmp_path / "z.toml"
+    path.write_text(
+        BASE + '\n[solver]\ntype = "impedance"\nfrequencies = [1.0, 10.0]\nextrapolate = true\n'
+    )
+    task = load(path).task
+    assert task.extrapolate is True and task.describe()["extrapolate"] is True
+    path.write_text(BASE + '\n[solver]\ntype = "impedance"\nfrequencies = [1.0]\n')
+    assert load(path).task.extrapolate is False
+
+
 def test_solver_settings_are_read_into_the_settings_objects(tmp_path):
     """A [solver] table sets the fields of the Newton or TimeStepping its solver takes; the
     other fields keep that solver's defaults."""

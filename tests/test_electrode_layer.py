@@ -84,6 +84,32 @@ def test_differential_capacitance_needs_an_electrode():
         pj.differential_capacitance(junction, side="top")
 
 
+def test_extrapolated_capacitance_on_the_default_mesh():
+    """Issue 18: `differential_capacitance(..., extrapolate=True)` on the default mesh meets
+    1e-4 where the plain default call does not: a 2:2 Gouy–Chapman layer at u0 = 13.7
+    (measured 5.7e-3 → 6e-6) and the Debye–Hückel limit at 0 V (3.0e-3 → 2e-6)."""
+    c, u0 = 1e24, 13.7
+    v = u0 * KT / 2
+    carriers = {"A^••": pj.Carrier(0.0, 1e28), "B''": pj.Carrier(0.0, 1e28)}
+
+    def cell(potential):
+        return pj.Junction(
+            [pj.Phase("el", eps_r=EPS_R, carriers=carriers)],
+            pj.ReferenceBulk("el", {"A^••": c, "B''": c}),
+            left=pj.Electrode(potential),
+            right=pj.Bulk(),
+            temperature=T,
+        )
+
+    lam = debye(EPS_R, 8 * c)
+    for potential, exact in ((v, EPS_R * EPS0 / lam * np.cosh(u0 / 2)), (0.0, EPS_R * EPS0 / lam)):
+        plain, _ = pj.differential_capacitance(cell(potential))
+        extrapolated, solution = pj.differential_capacitance(cell(potential), extrapolate=True)
+        assert solution.result == pj.RESULTS.successful
+        assert abs(float(plain) / exact - 1) > 1e-3
+        assert abs(float(extrapolated) / exact - 1) < 1e-4
+
+
 def test_stern_layer_in_series():
     """Item 3: a charge-free dielectric (Stern) layer adds in series, 1/C = 1/C_H + 1/C_GC."""
     d_stern, eps_stern, potential = 0.5e-9, 5.0, 0.1

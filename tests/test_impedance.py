@@ -62,6 +62,21 @@ def test_blocking_cell_matches_the_exact_linear_response(blocking):
     assert spectra["fine"].result == pj.RESULTS.successful
 
 
+def test_extrapolated_spectrum_on_the_default_mesh():
+    """Issue 18: `impedance(..., extrapolate=True)` on the default mesh: Richardson over the
+    mesh and its refinement takes the blocking cell from 3.0e-3 to 4e-6 of Macdonald's Z."""
+    junction = blocking_cell()
+    f = np.logspace(-2, 10, 41)
+    exact = macdonald(f)
+    plain = pj.impedance(junction, f)
+    extrapolated = pj.impedance(junction, f, extrapolate=True)
+    assert extrapolated.result == pj.RESULTS.successful
+    assert int(extrapolated.iterations) > int(plain.iterations)  # both solves counted
+    np.testing.assert_array_equal(extrapolated.steady_state.phi, plain.steady_state.phi)
+    assert 1e-3 < np.abs(np.asarray(plain.impedance) / exact - 1).max() < 1e-2
+    assert np.abs(np.asarray(extrapolated.impedance) / exact - 1).max() < 2e-5
+
+
 def test_blocking_cell_limits(blocking):
     """Low frequency: the double layers in series, C = ε/(2λ); high frequency: the bulk
     resistance in parallel with the geometric capacitance ε/L (VALIDATION.md item 13)."""
@@ -334,6 +349,13 @@ def test_small_signal_capacitance_voltage_tends_to_the_quasi_static_curve():
     quasi = pj.capacitance_voltage(junction, electrode, mesh=mesh)
     small = pj.capacitance_voltage(junction, -electrode, frequency=1e-3, mesh=mesh)
     np.testing.assert_allclose(small.capacitance, quasi.capacitance, rtol=1e-6)
+    # extrapolated over the mesh and its refinement, both ways alike
+    quasi_x = pj.capacitance_voltage(junction, electrode, mesh=mesh, extrapolate=True)
+    small_x = pj.capacitance_voltage(
+        junction, -electrode, frequency=1e-3, mesh=mesh, extrapolate=True
+    )
+    np.testing.assert_allclose(small_x.capacitance, quasi_x.capacitance, rtol=1e-6)
+    assert np.all(np.abs(np.asarray(quasi_x.capacitance / quasi.capacitance) - 1) > 1e-7)
     assert np.all(np.asarray(small.conductance) < 1e-9)  # blocking: no DC conduction
     fit = pj.mott_schottky(electrode, quasi.capacitance, eps_r=11.7, temperature=T)
     np.testing.assert_allclose(fit.doping, doping, rtol=1e-2)

@@ -187,6 +187,7 @@ def _task(config: dict, file: str) -> tasks.AbstractTask:
                 voltage=voltage,
                 current=current,
                 solver=_settings(s, transport_solver(None, "impedance"), NEWTON_KEYS),
+                extrapolate=s.flag("extrapolate", False),
             )
     except ValueError as error:
         if isinstance(error, ConfigError):

