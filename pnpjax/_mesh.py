@@ -394,6 +394,11 @@ class Mesh(eqx.Module):
         """
         if not (isinstance(max_nodes, int | np.integer) and max_nodes >= 3):
             raise ValueError(f"Mesh.auto: max_nodes must be an integer ≥ 3, got {max_nodes!r}")
+        if not (isinstance(depletion_cells, int | float) and depletion_cells >= 0):
+            raise ValueError(
+                f"Mesh.auto: depletion_cells must be a number ≥ 0 (0 turns the depletion "
+                f"plateau off), got {depletion_cells!r}"
+            )
         if not nodes_per_debye > 0:
             raise ValueError(f"Mesh.auto: nodes_per_debye must be > 0, got {nodes_per_debye}")
         if not growth > 1:

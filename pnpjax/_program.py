@@ -8,13 +8,14 @@ objects, many in reference cycles (tracers and their traces). CPython's cyclic g
 collector runs every 700 net allocations and rescans everything young each time: 130–350
 collections in one first call, 0.1–0.5 s of it (5–12 %, `benchmarks/README.md`, "Compile
 time"). `program` pauses the collector for the call; objects without cycles are freed by
-reference counting as usual, and the cycles the trace left are collected once when the
-collector resumes. A later call of the compiled program pays nothing but two calls of
-`gc.disable`/`gc.enable`.
+reference counting as usual, and the cycles the trace left are collected by the collector's
+next scheduled run after it resumes. A later call of the compiled program pays nothing but
+two calls of `gc.disable`/`gc.enable`.
 
 The collector is paused only if it was running, and resumed only by the call that paused it,
 so nested programs (a solver called inside another's trace) and a caller who disabled it
-themselves are left as they were.
+themselves are left as they were. The switch is the process's: a program running in one
+thread while another thread disables the collector turns it back on when it returns.
 
 **Reference:** the `gc` module of the Python standard library (generational collection and its
 thresholds); the JAX documentation, "Just-in-time compilation" (tracing and caching).
@@ -52,4 +53,5 @@ def program(fn=None, **jit_options):
         with collector_paused():
             return jitted(*args, **kwargs)
 
+    call.lower = jitted.lower  # ahead-of-time lowering, as on any jitted function
     return call

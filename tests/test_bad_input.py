@@ -253,6 +253,9 @@ def test_mesh_node_budget_is_an_option():
     for bad in (2, 1.5e6, "many"):
         with pytest.raises(ValueError, match="max_nodes must be an integer"):
             pj.Mesh.auto(junction, max_nodes=bad)
+    for bad in (-1.0, float("nan"), "six"):
+        with pytest.raises(ValueError, match="depletion_cells must be a number"):
+            pj.Mesh.auto(junction, depletion_cells=bad)
 
 
 def _ion_phase(**kwargs):

@@ -299,6 +299,10 @@ def test_mesh_node_budget_is_read_and_applied(tmp_path):
         pj.Mesh.auto(config.junction, **config.mesh_options)
     path.write_text(BASE)
     assert load(path).mesh_options["max_nodes"] == 1_000_000
+    # refinement counts against the budget too, before any mesh is refined
+    path.write_text(BASE + "\n[mesh]\nrefine = 8\nmax_nodes = 1000\n")
+    with pytest.raises(ValueError, match="refine = 8 makes .* more than max_nodes = 1000;"):
+        run(path, tmp_path / "out")
 
 
 def test_impedance_extrapolation_is_read(tmp_path):
@@ -309,7 +313,9 @@ def test_impedance_extrapolation_is_read(tmp_path):
     task = load(path).task
     assert task.extrapolate is True and task.describe()["extrapolate"] is True
     path.write_text(BASE + '\n[solver]\ntype = "impedance"\nfrequencies = [1.0]\n')
-    assert load(path).task.extrapolate is False
+    task = load(path).task
+    # absent when off, so sweeps written before the option still resume
+    assert task.extrapolate is False and "extrapolate" not in task.describe()
 
 
 def test_solver_settings_are_read_into_the_settings_objects(tmp_path):

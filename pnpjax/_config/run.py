@@ -321,6 +321,14 @@ def run(path, output=None, *, progress: bool = True) -> dict:
     if config.space is None:
         mesh = Mesh.auto(config.junction, **config.mesh_options)
         if config.refine:
+            budget = config.mesh_options["max_nodes"]
+            nodes = 1 + (mesh.n_nodes - 1) * 2**config.refine
+            if nodes > budget:
+                raise ValueError(
+                    f"[mesh]: refine = {config.refine} makes {nodes} nodes of the automatic "
+                    f"mesh's {mesh.n_nodes}, more than max_nodes = {budget}; lower refine or "
+                    "raise max_nodes"
+                )
             mesh = mesh.refined(config.refine)
         summary = write_single(config, mesh)
     else:

@@ -625,7 +625,8 @@ class Impedance(_Biased):
         return {
             "kind": self.kind,
             "frequencies": self.frequencies.tolist(),
-            "extrapolate": self.extrapolate,
+            # only when set: a sweep written before the option resumes unchanged
+            **({"extrapolate": True} if self.extrapolate else {}),
             **self._describe_drive(),
         }
 
