@@ -4,14 +4,37 @@ Every timing is a wall-clock median of repeated calls, taken after a first (comp
 whose time is reported separately. JAX calls are synchronised with `jax.block_until_ready`.
 """
 
+import contextlib
 import json
 import os
 import platform
 import statistics
+import subprocess
+import tempfile
 import time
 from pathlib import Path
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@contextlib.contextmanager
+def baseline_worktree(rev: str):
+    """A detached git worktree of `rev` in a temporary folder, removed on exit: the baseline
+    checkout that a benchmark compares this one with, side by side."""
+    path = Path(tempfile.mkdtemp(prefix="pnpjax-baseline-"))
+    subprocess.run(
+        ["git", "-C", str(ROOT), "worktree", "add", "--detach", "--force", str(path), rev],
+        check=True,
+        capture_output=True,
+    )
+    try:
+        yield path
+    finally:
+        subprocess.run(
+            ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(path)],
+            capture_output=True,
+        )
 
 
 def time_call(fn, *args, repeats: int = 10, warmup: int = 2, first: bool = True) -> dict:

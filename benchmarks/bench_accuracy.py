@@ -44,12 +44,11 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
-from _common import print_table, write_json  # noqa: E402
+import validation  # noqa: E402
+from _common import baseline_worktree, print_table, write_json  # noqa: E402
+from validation import C0, EPS0, EPS_R, KB, KT, E, T  # noqa: E402
 
 BASELINE = "cdc9eb2"  # main before the accuracy work (issue 18)
-E, KB, EPS0, T = 1.602176634e-19, 1.380649e-23, 8.8541878128e-12, 298.15
-KT = KB * T / E
-EPS_R, C0 = 10.0, 1e24
 TOLERANCE = 1e-4  # issue 18: what the default call should meet
 
 
@@ -58,13 +57,12 @@ def _lam(eps_r, strength):
     return np.sqrt(eps_r * EPS0 * KB * T / (E**2 * strength))
 
 
-def _electrolyte(v, z=1, c=C0, left_layers=(), activity=None, sites=1e28):
+def _electrolyte(v, z=1, c=C0, left_layers=()):
     import pnpjax as pj
 
     plus, minus = ("A^•", "B'") if z == 1 else ("A^••", "B''")
-    carriers = {plus: pj.Carrier(0.0, sites), minus: pj.Carrier(0.0, sites)}
-    extra = {} if activity is None else {"activity": activity}
-    el = pj.Phase("el", eps_r=EPS_R, carriers=carriers, **extra)
+    carriers = {plus: pj.Carrier(0.0, 1e28), minus: pj.Carrier(0.0, 1e28)}
+    el = pj.Phase("el", eps_r=EPS_R, carriers=carriers)
     return pj.Junction(
         [*left_layers, el],
         pj.ReferenceBulk("el", {plus: c, minus: c}),
@@ -72,14 +70,6 @@ def _electrolyte(v, z=1, c=C0, left_layers=(), activity=None, sites=1e28):
         right=pj.Bulk(),
         temperature=T,
     )
-
-
-def _silicon(name, doping):
-    import pnpjax as pj
-
-    eg, nc, nv = 1.12, 2.8e25, 1.04e25
-    carriers = {"e'": pj.Carrier(eg / 2, nc), "h^•": pj.Carrier(-eg / 2, nv)}
-    return pj.Phase(name, eps_r=11.7, carriers=carriers, background_charge=doping)
 
 
 def case(name: str):
@@ -166,7 +156,9 @@ def case(name: str):
         shared = pj.Junction([a, b], pj.ReferenceBulk("A", {"Li_i^•": 2e24}), temperature=T)
         n_a, n_d = 3e23, 2e22
         pn = pj.Junction(
-            [_silicon("p", -n_a), _silicon("n", n_d)], pj.Reservoir(fermi_level=0.0), temperature=T
+            [validation.silicon("p", -n_a), validation.silicon("n", n_d)],
+            pj.Reservoir(fermi_level=0.0),
+            temperature=T,
         )
 
         def call():
@@ -174,7 +166,7 @@ def case(name: str):
 
         def errors(out):
             s1, s2 = out
-            ni2 = 2.8e25 * 1.04e25 * np.exp(-1.12 / KT)
+            ni2 = validation.NC * validation.NV * np.exp(-validation.EG / KT)
             return {
                 "shared ion Δφ (rel)": abs(
                     float(s1.built_in_potential[0]) / (-0.2 + KT * np.log(2e24 / 5e25)) - 1
@@ -220,7 +212,7 @@ def case(name: str):
 
     elif name == "pn_profile":
         j = pj.Junction(
-            [_silicon("p", -1e23), _silicon("n", 1e22)],
+            [validation.silicon("p", -1e23), validation.silicon("n", 1e22)],
             pj.Reservoir(fermi_level=0.0),
             temperature=T,
         )
@@ -243,40 +235,21 @@ def case(name: str):
             return {"max |φ − φ_converged| (V)": float(np.max(np.abs(np.asarray(s.phi) - ref)))}
 
     elif name == "lattice":
-        c0, nu, v = 1e26, 0.5, 0.3
-        bik = _electrolyte(v, c=c0, activity=pj.Bikerman(("A^•", "B'"), (nu / (2 * c0)) ** (1 / 3)))
-        sites, ref = 2e26, 1e26
-        solid = pj.Phase(
-            "s",
-            eps_r=EPS_R,
-            carriers={"A^•": pj.Carrier(0.1, sites), "B'": pj.Carrier(density=ref, mobile=False)},
-            activity=pj.LatticeSaturation("A^•"),
-        )
-        gas = pj.Junction(
-            [solid],
-            pj.ReferenceBulk("s", {"A^•": ref}),
-            left=pj.Electrode(-0.5),
-            right=pj.Bulk(),
-            temperature=T,
-        )
+        nu, v = 0.5, 0.3
+        bik, gas = validation.bikerman_cell(v, nu), validation.lattice_gas_cell()
 
         def call():
             return pj.differential_capacitance(bik), pj.solve_equilibrium(gas)
 
         def errors(out):
             (cap, s), g = out
-            lam = _lam(EPS_R, 2 * c0)
-            u0 = v / KT
-            load = 1 + 2 * nu * np.sinh(u0 / 2) ** 2
-            sigma = 2 * E * c0 * lam * np.sqrt(2 / nu * np.log(load))
-            exact_cap = EPS_R * EPS0 / lam * np.sinh(u0) / (load * np.sqrt(2 / nu * np.log(load)))
-            w0, xi_b = -0.5 / KT, np.log(ref / (sites - ref))
-            pressure = ref * w0 - sites * np.log((1 + np.exp(xi_b)) / (1 + np.exp(xi_b - w0)))
-            sigma_gas = -np.sqrt(2 * EPS_R * EPS0 * KB * T * pressure)
+            sigma, exact_cap = validation.bikerman_exact(v, nu)
             return {
                 "Bikerman σ (rel)": abs(float(s.boundary_charge[0]) / sigma - 1),
                 "Bikerman C (rel)": abs(float(cap) / exact_cap - 1),
-                "lattice gas σ (rel)": abs(float(g.boundary_charge[0]) / sigma_gas - 1),
+                "lattice gas σ (rel)": abs(
+                    float(g.boundary_charge[0]) / validation.lattice_gas_sigma() - 1
+                ),
             }
 
     elif name == "nonideal":
@@ -394,24 +367,8 @@ def main(argv=None) -> dict:
     if args.worker:
         print(json.dumps(worker(args.worker)))
         return {}
-    base = Path(tempfile.mkdtemp(prefix="pnpjax-baseline-"))
-    subprocess.run(
-        [
-            "git",
-            "-C",
-            str(ROOT),
-            "worktree",
-            "add",
-            "--detach",
-            "--force",
-            str(base),
-            args.baseline,
-        ],
-        check=True,
-        capture_output=True,
-    )
     rows, samples = [], {}
-    try:
+    with baseline_worktree(args.baseline) as base:
         for name in args.only or CASES:
             before, after = _run(base, name), _run(ROOT, name)
             samples[name] = {"baseline": before, "current": after}
@@ -429,11 +386,6 @@ def main(argv=None) -> dict:
                         "run": after["run_s"],
                     }
                 )
-    finally:
-        subprocess.run(
-            ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(base)],
-            capture_output=True,
-        )
     print_table(
         rows,
         [

@@ -53,7 +53,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
-from _common import print_table, write_json  # noqa: E402
+from _common import baseline_worktree, print_table, write_json  # noqa: E402
 
 BASELINE = "19e7bd7"  # main before the one-solver-core work (issue 17)
 CASES = ("equilibrium", "steady_state", "iv_curve", "transient", "impedance", "sweep_chunk")
@@ -326,32 +326,15 @@ def run_worker(tree: Path, case: str, run_repeats: int, flag: str = "--worker") 
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def baseline_tree(rev: str) -> Path:
-    """A detached worktree of `rev` in a temporary folder (removed at exit by the caller)."""
-    path = Path(tempfile.mkdtemp(prefix="pnpjax-baseline-"))
-    subprocess.run(
-        ["git", "-C", str(ROOT), "worktree", "add", "--detach", "--force", str(path), rev],
-        check=True,
-        capture_output=True,
-    )
-    return path
-
-
 def interleaved(rev: str, cases, repeats: int, flag: str, run_repeats: int = 0) -> dict:
     """`{(case, "baseline" | "current"): [worker results]}`: every case in fresh processes,
     alternating the baseline worktree of `rev` and this checkout, `repeats` times."""
-    base = baseline_tree(rev)
     samples = {(case, tree): [] for case in cases for tree in ("baseline", "current")}
-    try:
+    with baseline_worktree(rev) as base:
         for _ in range(repeats):
             for case in cases:
                 for name, tree in (("baseline", base), ("current", ROOT)):
                     samples[(case, name)].append(run_worker(tree, case, run_repeats, flag))
-    finally:
-        subprocess.run(
-            ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(base)],
-            capture_output=True,
-        )
     return samples
 
 

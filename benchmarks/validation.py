@@ -86,18 +86,25 @@ def two_phase():
     return {"√(ε1c1)sinh(u1/2) = √(ε2c2)sinh(u2/2) (rel)": abs(left / right - 1)}
 
 
+NC, NV, EG = 2.8e25, 1.04e25, 1.12  # Si: effective densities of states (m^-3), gap (eV)
+
+
+def silicon(name, doping):
+    """Silicon with Boltzmann electrons and holes, midgap-referenced band edges; `doping`
+    (m^-3) positive for donors."""
+    return pj.Phase(
+        name,
+        eps_r=11.7,
+        carriers={"e'": pj.Carrier(EG / 2, NC), "h^•": pj.Carrier(-EG / 2, NV)},
+        background_charge=doping,
+    )
+
+
 def built_in():
-    nc, nv, eg, n = 2.8e25, 1.04e25, 1.12, 1e23
-
-    def si(name, doping):
-        return pj.Phase(
-            name,
-            eps_r=11.7,
-            carriers={"e'": pj.Carrier(eg / 2, nc), "h^•": pj.Carrier(-eg / 2, nv)},
-            background_charge=doping,
-        )
-
-    j = pj.Junction([si("p", -n), si("n", n)], pj.Reservoir(fermi_level=0.0), temperature=T)
+    nc, nv, eg, n = NC, NV, EG, 1e23
+    j = pj.Junction(
+        [silicon("p", -n), silicon("n", n)], pj.Reservoir(fermi_level=0.0), temperature=T
+    )
     s = pj.solve_equilibrium(j, mesh=fine(j))
     v_bi = KT * np.log(n * n / (nc * nv * np.exp(-eg / KT)))
     charge = np.abs(np.asarray(s.excess_charge[0]))
@@ -180,7 +187,6 @@ def bikerman_cell(v, nu, c0=1e26):
 def bikerman():
     """Item 7: σ(u0) and C(u0) of a Bikerman electrolyte (c0 = 1e26 m^-3), extrapolated."""
     c0 = 1e26
-    lam = np.sqrt(EPS_R * EPS0 * KB * T / (E**2 * 2 * c0))
     mesh = pj.Mesh.auto(bikerman_cell(0.3, 0.1), nodes_per_debye=20.0)
     out = {}
     for nu in (0.1, 0.5):
@@ -189,10 +195,7 @@ def bikerman():
         ).boundary_charge[0]
         sig_err, cap_err = 0.0, 0.0
         for v in (0.05, 0.3):
-            u0 = v / KT
-            load = 1 + 2 * nu * np.sinh(u0 / 2) ** 2
-            sigma = 2 * E * c0 * lam * np.sqrt(2 / nu * np.log(load))
-            cap = EPS_R * EPS0 / lam * np.sinh(u0) / (load * np.sqrt(2 / nu * np.log(load)))
+            sigma, cap = bikerman_exact(v, nu, c0)
             sig_err = max(sig_err, abs(float(charge(v)) / sigma - 1))
             cap_err = max(cap_err, abs(float(jax.grad(charge)(v)) / cap - 1))
         out[f"Bikerman σ(u0), ν = {nu}, 0.05 and 0.3 V (rel)"] = sig_err
@@ -200,28 +203,55 @@ def bikerman():
     return out
 
 
-def lattice_gas():
-    """Item 7: one species on N sites; the first integral with a frozen background."""
-    sites, ref = 2e26, 1e26
+LATTICE_SITES, LATTICE_REF = 2e26, 1e26
+
+
+def lattice_gas_cell(v=-0.5):
+    """One species on N = 2e26 m^-3 sites against a frozen background of 1e26 m^-3."""
     solid = pj.Phase(
         "s",
         eps_r=EPS_R,
-        carriers={"A^•": pj.Carrier(0.1, sites), "B'": pj.Carrier(density=ref, mobile=False)},
+        carriers={
+            "A^•": pj.Carrier(0.1, LATTICE_SITES),
+            "B'": pj.Carrier(density=LATTICE_REF, mobile=False),
+        },
         activity=pj.LatticeSaturation("A^•"),
     )
-    junction = pj.Junction(
+    return pj.Junction(
         [solid],
-        pj.ReferenceBulk("s", {"A^•": ref}),
-        left=pj.Electrode(-0.5),
+        pj.ReferenceBulk("s", {"A^•": LATTICE_REF}),
+        left=pj.Electrode(v),
         right=pj.Bulk(),
         temperature=T,
     )
+
+
+def lattice_gas_sigma(v=-0.5):
+    """σ (C/m²) of `lattice_gas_cell(v)` from the first integral with a frozen background."""
+    sites, ref = LATTICE_SITES, LATTICE_REF
+    u0, xi_b = v / KT, np.log(ref / (sites - ref))
+    pressure = ref * u0 - sites * np.log((1 + np.exp(xi_b)) / (1 + np.exp(xi_b - u0)))
+    return -np.sqrt(2 * EPS_R * EPS0 * KB * T * pressure)
+
+
+def bikerman_exact(v, nu, c0=1e26):
+    """(σ, C) of `bikerman_cell(v, nu, c0)`: Kilic–Bazant–Ajdari (SI)."""
+    lam = np.sqrt(EPS_R * EPS0 * KB * T / (E**2 * 2 * c0))
+    u0 = v / KT
+    load = 1 + 2 * nu * np.sinh(u0 / 2) ** 2
+    sigma = 2 * E * c0 * lam * np.sqrt(2 / nu * np.log(load))
+    cap = EPS_R * EPS0 / lam * np.sinh(u0) / (load * np.sqrt(2 / nu * np.log(load)))
+    return sigma, cap
+
+
+def lattice_gas():
+    """Item 7: one species on N sites; the first integral with a frozen background."""
+    junction = lattice_gas_cell()
     mesh = pj.Mesh.auto(junction, nodes_per_debye=20.0)
     s = pj.solve_equilibrium(junction, mesh=mesh, extrapolate=True)
-    u0, xi_b = -0.5 / KT, np.log(ref / (sites - ref))
-    pressure = ref * u0 - sites * np.log((1 + np.exp(xi_b)) / (1 + np.exp(xi_b - u0)))
-    sigma = -np.sqrt(2 * EPS_R * EPS0 * KB * T * pressure)
-    return {"lattice gas σ at −0.5 V (rel)": abs(float(s.boundary_charge[0]) / sigma - 1)}
+    return {
+        "lattice gas σ at −0.5 V (rel)": abs(float(s.boundary_charge[0]) / lattice_gas_sigma() - 1)
+    }
 
 
 def nonideal_screening():

@@ -33,9 +33,10 @@ MAX_NODES = 1_000_000
 and unknown, more under `vmap`)."""
 
 
-def _graded_fractions(t, h_left, h_right, h_max, growth, min_cells, plateaus=(None, None)):
-    """Fractions in [0, 1] with the spacing of `_graded_cells`."""
-    samples, xi, cells = _graded_cells(t, h_left, h_right, h_max, growth, min_cells, plateaus)
+def _graded_fractions(graded):
+    """Fractions in [0, 1] with the spacing of `graded = _graded_cells(...)`."""
+    samples, xi, cells = graded
+    t = samples[-1]
     x = np.interp(np.linspace(0, xi[-1], cells + 1), xi, samples)
     x[0], x[-1] = 0.0, t
     return x / t
@@ -444,9 +445,9 @@ class Mesh(eqx.Module):
                 for side in (0, 1)
             )
             spacings.append((t, h_left, h_right, h_max, growth, min_cells, plateaus))
-        cells = [_graded_cells(*spacing)[2] for spacing in spacings]
-        _check_budget(junction, cells, debye, local, max_nodes)
-        fractions = [jnp.asarray(_graded_fractions(*spacing)) for spacing in spacings]
+        graded = [_graded_cells(*spacing) for spacing in spacings]
+        _check_budget(junction, [g[2] for g in graded], debye, local, max_nodes)
+        fractions = [jnp.asarray(_graded_fractions(g)) for g in graded]
         if junction.segregation:
             spans = [t if t is not None else float(lengths[p]) for p, t in enumerate(thicknesses)]
             fractions = _resolve_segregation(

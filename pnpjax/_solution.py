@@ -25,6 +25,7 @@ if solution.result != pj.RESULTS.successful:
 (`diffrax/_solution.py`), which this one extends.
 """
 
+import functools
 import warnings
 
 import diffrax
@@ -90,15 +91,16 @@ def check_outputs(result: RESULTS, *outputs) -> RESULTS:
     return RESULTS.where((result == RESULTS.successful) & ~finite, RESULTS.nonfinite_output, result)
 
 
-def _failure_texts() -> list[str]:
+@functools.cache
+def _failure_texts() -> tuple[str, ...]:
     """The error text of every result code: the code, its name and reason, and what to do."""
     names = {int(np.asarray(item._value)): key for key, item in RESULTS._name_to_item.items()}
-    return [
+    return tuple(
         f"pnpjax: the solve failed (result {index}, RESULTS.{names.get(index, '?')}): {text} "
         "Pass throw=False to inspect the returned solution (result, message, residual, "
         "iterations)."
         for index, text in enumerate(RESULTS._index_to_message)
-    ]
+    )
 
 
 def raise_if_failed(token, result: RESULTS, throw: bool):
